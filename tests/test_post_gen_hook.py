@@ -1,0 +1,210 @@
+"""The post-generation hook saves answers, prunes options, runs git and pip safely."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from bakery import default_answers, git_lines, load_hook, outcome, run
+
+post_gen = load_hook("post_gen_project")
+
+AUTHOR = {"author_name": 'O\'Brien "Bob" \\ Zoë', "author_email": "zoe@example.org"}
+
+
+@pytest.fixture
+def isolated_git(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Make git ignore the user's and the system's config (no identity configured)."""
+    home = tmp_path / "home"
+    home.mkdir()
+    empty = home / ".gitconfig"
+    empty.write_text("", encoding="utf-8")
+    monkeypatch.setenv("HOME", str(home))
+    monkeypatch.setenv("GIT_CONFIG_GLOBAL", str(empty))
+    monkeypatch.setenv("GIT_CONFIG_NOSYSTEM", "1")
+    for name in ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME", "EMAIL"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.delenv("GIT_COMMITTER_EMAIL", raising=False)
+    return empty
+
+
+@pytest.fixture
+def project(tmp_path: Path) -> Path:
+    """A small stand-in for a generated project."""
+    root = tmp_path / "demo-project"
+    (root / "src" / "demo").mkdir(parents=True)
+    (root / "src" / "demo" / "__init__.py").write_text('"""Demo."""\n', encoding="utf-8")
+    (root / "README.md").write_text("# Demo\n", encoding="utf-8")
+    return root
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(True, True), (False, False), ("true", True), ("Yes", True), ("false", False), ("", False)],
+    ids=repr,
+)
+def test_as_bool_reads_cookiecutter_booleans(value: object, expected: bool) -> None:
+    """It accepts real booleans and the usual yes/no spellings."""
+    assert post_gen.as_bool(value) is expected
+
+
+def test_saved_answers_keep_public_keys_template_and_checkout() -> None:
+    """It drops private cookiecutter keys except `_template` and `_checkout`."""
+    answers = {
+        **default_answers(),
+        "_template": "gh:org/repo",
+        "_checkout": None,
+        "_output_dir": "/tmp/x",
+        "_repo_dir": "/tmp/y",
+    }
+    saved = post_gen.saved_answers(answers)
+    assert "_template" in saved
+    assert "_checkout" in saved
+    assert not {"_output_dir", "_repo_dir", "_extensions", "__prompts__"} & set(saved)
+    assert saved["project_name"] == answers["project_name"]
+
+
+def test_write_answers_is_readable_unicode_json(project: Path) -> None:
+    """It writes indented UTF-8 JSON with a final newline that loads back equal."""
+    answers = {**default_answers(**AUTHOR), "_template": "."}
+    post_gen.write_answers(project, answers)
+    text = (project / ".cookiecutter.json").read_text(encoding="utf-8")
+    assert text.endswith("}\n")
+    assert "Zoë" in text
+    assert json.loads(text) == post_gen.saved_answers(answers)
+
+
+def test_no_option_removes_anything_yet() -> None:
+    """It keeps every file for today's options (LICENSE is chosen by Jinja)."""
+    assert post_gen.paths_to_remove(default_answers()) == []
+    for option, _keep, _paths in post_gen.OPTION_PATHS:
+        assert option in default_answers(), f"{option} is not in cookiecutter.json"
+
+
+def test_removal_loop_deletes_only_unselected_paths(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """It removes the files and folders of an unselected option, and only those."""
+    (project / "infra" / "k8s").mkdir(parents=True)
+    (project / "infra" / "k8s" / "deploy.yaml").write_text("{}\n", encoding="utf-8")
+    (project / "Dockerfile").write_text("FROM scratch\n", encoding="utf-8")
+    table = (
+        ("use_docker", post_gen.as_bool, ("Dockerfile", "missing.txt")),
+        ("use_kubernetes", post_gen.as_bool, ("infra/k8s",)),
+    )
+    monkeypatch.setattr(post_gen, "OPTION_PATHS", table)
+
+    post_gen.remove_unselected(project, {"use_docker": True, "use_kubernetes": False})
+
+    assert (project / "Dockerfile").is_file()
+    assert not (project / "infra" / "k8s").exists()
+    assert post_gen.paths_to_remove({"use_docker": "no"}) == [
+        "Dockerfile",
+        "missing.txt",
+        "infra/k8s",
+    ]
+
+
+def test_init_git_commits_with_the_author_when_git_has_no_identity(
+    project: Path, isolated_git: Path
+) -> None:
+    """It makes one commit on main, using the author answers as a fallback identity."""
+    assert post_gen.init_git(project, AUTHOR) is True
+
+    assert git_lines(project, "branch", "--show-current") == ["main"]
+    assert git_lines(project, "log", "--format=%an <%ae>|%s") == [
+        f"{AUTHOR['author_name']} <{AUTHOR['author_email']}>|{post_gen.COMMIT_MESSAGE}"
+    ]
+    assert git_lines(project, "status", "--porcelain") == []
+    local_config = git_lines(project, "config", "--local", "--list")
+    assert not [line for line in local_config if line.startswith("user.")]
+
+
+def test_init_git_keeps_the_configured_identity(project: Path, isolated_git: Path) -> None:
+    """It does not override a user.name/user.email the user already configured."""
+    isolated_git.write_text("[user]\n\tname = Real Person\n\temail = real@example.com\n")
+
+    assert post_gen.init_git(project, AUTHOR) is True
+
+    assert git_lines(project, "log", "--format=%an <%ae>") == ["Real Person <real@example.com>"]
+
+
+def test_main_never_fails_even_if_a_step_raises(
+    project: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """It turns an unexpected error into a warning and still returns 0."""
+    answers = {**default_answers(), "init_git": True, "create_env": False}
+    monkeypatch.setattr(post_gen, "CONTEXT_JSON", json.dumps(answers))
+    monkeypatch.chdir(project)
+
+    def explode(*_args: object) -> bool:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(post_gen, "init_git", explode)
+
+    assert post_gen.main() == 0
+    assert "WARNING: git initialisation did not complete (RuntimeError: boom)" in (
+        capsys.readouterr().err
+    )
+    assert (project / ".cookiecutter.json").is_file()
+
+
+def test_bake_without_git_on_path_warns_and_keeps_the_project(
+    cookies: Any,
+    base_context: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """It generates the project and prints the git commands to run by hand."""
+    only_python = tmp_path / "bin"
+    only_python.mkdir()
+    (only_python / "python").symlink_to(sys.executable)
+    monkeypatch.setenv("PATH", str(only_python))
+
+    result = cookies.bake(extra_context={**base_context, "init_git": True})
+    monkeypatch.undo()
+    err = capfd.readouterr().err
+
+    assert result.exception is None, repr(result.exception)
+    assert (result.project_path / "pyproject.toml").is_file()
+    assert (result.project_path / ".cookiecutter.json").is_file()
+    assert not (result.project_path / ".git").exists()
+    assert "WARNING: git initialisation did not complete (git was not found on PATH)" in err
+    assert "git init -b main" in err
+
+
+def test_bake_with_failing_install_warns_and_keeps_the_project(
+    cookies: Any,
+    base_context: dict[str, Any],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """It keeps the project (and the commit) when pip cannot install, naming the command."""
+    empty = tmp_path / "no-wheels"
+    empty.mkdir()
+    monkeypatch.setenv("PIP_CONFIG_FILE", os.devnull)  # ignore pip.conf indexes
+    monkeypatch.setenv("PIP_NO_INDEX", "1")
+    monkeypatch.setenv("PIP_INDEX_URL", "http://127.0.0.1:9/simple")
+    monkeypatch.setenv("PIP_FIND_LINKS", str(empty))
+    monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
+
+    result = cookies.bake(extra_context={**base_context, "init_git": True, "create_env": True})
+    err = capfd.readouterr().err
+
+    assert result.exception is None, repr(result.exception)
+    project: Path = result.project_path
+    assert (project / "pyproject.toml").is_file()
+    assert "WARNING: environment creation did not complete (pip install failed)" in err
+    assert '-m pip install -e ".[dev]"' in err
+    assert len(git_lines(project, "rev-list", "HEAD")) == 1
+    status = run(["git", "status", "--porcelain"], cwd=project)
+    assert status.stdout == "", outcome(status)  # .venv is git-ignored

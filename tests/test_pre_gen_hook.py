@@ -1,0 +1,225 @@
+"""The pre-generation hook refuses bad answers with one clear line, writing nothing."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from cookiecutter.exceptions import FailedHookException
+from cookiecutter.generate import generate_files
+
+from bakery import TEMPLATE_ROOT, default_answers, load_hook, outcome, render_hook, run, tool
+
+pre_gen = load_hook("pre_gen_project")
+
+# (overrides, the answer the error must name); the key is the test id.
+REFUSED: dict[str, tuple[dict[str, Any], str]] = {
+    "keyword-package": ({"package_name": "class"}, "package_name"),
+    "stdlib-package": ({"package_name": "json"}, "package_name"),
+    "dependency-package": ({"package_name": "pandas"}, "package_name"),
+    "tests-package": ({"package_name": "tests"}, "package_name"),
+    "dash-in-package": ({"package_name": "churn-model"}, "package_name"),
+    "digit-first-package": ({"package_name": "1churn"}, "package_name"),
+    "uppercase-package": ({"package_name": "Churn"}, "package_name"),
+    "too-long-package": ({"package_name": "c" * 51}, "package_name"),
+    "slug-with-spaces": ({"project_slug": "customer churn"}, "project_slug"),
+    "slug-uppercase": ({"project_slug": "Customer-Churn"}, "project_slug"),
+    "slug-double-dash": ({"project_slug": "customer--churn"}, "project_slug"),
+    "python-2.7": ({"python_version": "2.7"}, "python_version"),
+    "python-3.9": ({"python_version": "3.9"}, "python_version"),
+    "email-nobody": ({"author_email": "nobody"}, "author_email"),
+    "email-no-dot": ({"author_email": "a@b"}, "author_email"),
+    "email-with-space": ({"author_email": "a b@example.com"}, "author_email"),
+    "license-GPL": ({"open_source_license": "GPL"}, "open_source_license"),
+}
+# Choice variables: cookiecutter itself rejects an unlisted value passed as extra
+# context (ValueError) before any hook runs; the hook still guards replayed answers.
+CHOICE_VARIABLES = {"python_version", "open_source_license"}
+
+
+def _valid_answers(**overrides: Any) -> dict[str, Any]:
+    """Default answers (without reading choice overrides through cookiecutter)."""
+    return {**default_answers(), **overrides}
+
+
+@pytest.mark.parametrize(("overrides", "answer"), REFUSED.values(), ids=REFUSED.keys())
+def test_validate_names_the_refused_answer(overrides: dict[str, Any], answer: str) -> None:
+    """It returns exactly one error, which starts with the refused answer's name."""
+    errors = pre_gen.validate(_valid_answers(**overrides))
+    assert len(errors) == 1
+    assert errors[0].startswith(f"{answer} ")
+    assert repr(next(iter(overrides.values()))) in errors[0]
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [
+        {},
+        {"package_name": "churn_model", "project_slug": "churn-model-2"},
+        {"package_name": "_private"},
+        {"package_name": "match"},  # a soft keyword is a valid package name
+        {"package_name": "c" * 50},  # the longest name whose generated code stays formatted
+        {"author_email": "zoë.o'brien+churn@example.co.uk"},
+        *({"python_version": version} for version in ("3.10", "3.11", "3.12", "3.13")),
+        *({"open_source_license": name} for name in ("MIT", "BSD-3-Clause", "Proprietary")),
+    ],
+    ids=repr,
+)
+def test_validate_accepts_good_answers(overrides: dict[str, Any]) -> None:
+    """It returns no error for the defaults and for unusual but valid answers."""
+    assert pre_gen.validate(_valid_answers(**overrides)) == []
+
+
+def test_every_dependency_named_in_the_contract_is_refused() -> None:
+    """It refuses each import name the generated project or its tools import."""
+    contract = [
+        "sklearn",
+        "pandas",
+        "numpy",
+        "scipy",
+        "pandera",
+        "pydantic",
+        "typer",
+        "rich",
+        "matplotlib",
+        "yaml",
+        "joblib",
+        "pytest",
+        "fastapi",
+        "uvicorn",
+        "onnx",
+        "onnxruntime",
+        "skl2onnx",
+        "mlflow",
+        "dvc",
+        "starlette",
+        "httpx",
+        "hypothesis",
+        "click",
+        "jinja2",
+        "cookiecutter",
+        "setuptools",
+        "pip",
+        "tests",
+        "test",
+        "src",
+    ]
+    accepted = [name for name in contract if pre_gen.check_package_name(name) is None]
+    assert accepted == []
+
+
+def test_refusal_is_one_line_even_with_several_errors() -> None:
+    """It reports the first refused answer on one line and counts the others."""
+    errors = pre_gen.validate(_valid_answers(package_name="class", author_email="x"))
+    line = pre_gen.format_refusal(errors)
+    assert "\n" not in line
+    assert line.startswith("ERROR: package_name 'class' is a Python keyword")
+    assert "1 more" in line
+
+
+@pytest.mark.parametrize(("overrides", "answer"), REFUSED.values(), ids=REFUSED.keys())
+def test_bake_refuses_and_leaves_nothing(
+    cookies: Any,
+    base_context: dict[str, Any],
+    tmp_path: Path,
+    overrides: dict[str, Any],
+    answer: str,
+) -> None:
+    """It fails the bake and the output folder holds no project afterwards."""
+    result = cookies.bake(extra_context={**base_context, **overrides})
+
+    assert result.exit_code != 0
+    if answer in CHOICE_VARIABLES:
+        assert isinstance(result.exception, ValueError), repr(result.exception)
+        assert answer in str(result.exception)
+    else:
+        assert isinstance(result.exception, FailedHookException), repr(result.exception)
+    leftovers = [path for bake in (tmp_path / "cookies").iterdir() for path in bake.iterdir()]
+    assert leftovers == []
+
+
+@pytest.mark.parametrize(("overrides", "answer"), REFUSED.values(), ids=REFUSED.keys())
+def test_hook_refuses_replayed_answers(
+    tmp_path: Path, overrides: dict[str, Any], answer: str
+) -> None:
+    """It fails generation from a replayed context and cookiecutter removes the folder."""
+    answers = _valid_answers(**overrides, init_git=False, create_env=False)
+    output = tmp_path / "out"
+    output.mkdir()
+
+    with pytest.raises(FailedHookException):
+        generate_files(
+            repo_dir=str(TEMPLATE_ROOT),
+            context={"cookiecutter": answers},
+            output_dir=str(output),
+        )
+
+    assert list(output.iterdir()) == []
+
+
+def test_rendered_hook_prints_one_line_naming_the_answer(tmp_path: Path) -> None:
+    """It exits 1 and writes a single stderr line that names the answer and the fix."""
+    answers = _valid_answers(package_name="class", description='A "quoted" \\ desc')
+    hook = render_hook("pre_gen_project", answers, tmp_path / "pre_gen_project.py")
+
+    proc = subprocess.run(
+        [sys.executable, str(hook)], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+
+    assert proc.returncode == 1, outcome(proc)
+    assert proc.stdout == ""
+    assert proc.stderr.splitlines() == [
+        "ERROR: package_name 'class' is a Python keyword; "
+        "use a lowercase identifier such as 'churn_model'"
+    ]
+
+
+@pytest.mark.parametrize(
+    "value",
+    ['"""', "ends with a backslash \\", "'''", 'mixed """ \\" \\\\ ünï ☕ \n newline', "{{ x }}"],
+    ids=["triple-double", "trailing-backslash", "triple-single", "mixed", "braces"],
+)
+def test_rendered_context_round_trips_any_text(tmp_path: Path, value: str) -> None:
+    """It parses back every answer exactly, whatever quotes or backslashes it holds."""
+    answers = _valid_answers(description=value, author_name=value)
+    hook = render_hook("pre_gen_project", answers, tmp_path / "hook.py")
+    script = f"import runpy, json; print(json.dumps(json.loads(runpy.run_path({str(hook)!r})"
+    script += "['CONTEXT_JSON'])))"
+
+    proc = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=False
+    )
+
+    assert proc.returncode == 0, outcome(proc)
+    assert json.loads(proc.stdout) == json.loads(json.dumps(answers))
+
+
+def test_cli_refusal_reaches_stderr(tmp_path: Path, cookiecutter_config: Path) -> None:
+    """It shows the one-line refusal when run through the cookiecutter command."""
+    proc = run(
+        tool(
+            "cookiecutter",
+            str(TEMPLATE_ROOT),
+            "--no-input",
+            "-o",
+            str(tmp_path / "out"),
+            "--config-file",
+            str(cookiecutter_config),
+            "package_name=pandas",
+            "init_git=false",
+            "create_env=false",
+        ),
+        cwd=tmp_path,
+    )
+
+    assert proc.returncode != 0
+    refusals = [line for line in proc.stderr.splitlines() if "package_name" in line]
+    assert refusals == [
+        "ERROR: package_name 'pandas' is the import name of a dependency and would "
+        "shadow it; use a lowercase identifier such as 'churn_model'"
+    ]
+    assert not any((tmp_path / "out").glob("*/*"))

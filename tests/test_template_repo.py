@@ -1,0 +1,63 @@
+"""The template repository's own tooling: workflow, CI script, pre-commit hooks."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import yaml
+
+from bakery import TEMPLATE_ROOT, outcome, run, tomllib, workflow_errors
+
+
+def test_template_workflows_validate_against_the_github_schema() -> None:
+    """It ships workflow files that check-jsonschema accepts offline."""
+    workflows = sorted((TEMPLATE_ROOT / ".github" / "workflows").glob("*.y*ml"))
+    assert [path.name for path in workflows] == ["template-tests.yml"]
+    assert workflow_errors(workflows, cwd=TEMPLATE_ROOT) is None
+
+
+def test_workflow_runs_the_fast_tier_on_every_supported_python() -> None:
+    """It matrixes the fast tier over 3.10-3.13 and runs the slow tier once."""
+    text = (TEMPLATE_ROOT / ".github" / "workflows" / "template-tests.yml").read_text()
+    jobs = yaml.safe_load(text)["jobs"]
+    assert jobs["fast"]["strategy"]["matrix"]["python-version"] == [
+        "3.10",
+        "3.11",
+        "3.12",
+        "3.13",
+    ]
+    assert any("-m slow" in step.get("run", "") for step in jobs["slow"]["steps"])
+
+
+def test_ci_script_is_strict_bash() -> None:
+    """It parses as bash, stops on the first error and runs `make test`."""
+    script = TEMPLATE_ROOT / ".ci" / "run"
+    proc = run(["bash", "-n", script], cwd=TEMPLATE_ROOT)
+    assert proc.returncode == 0, outcome(proc)
+    text = script.read_text(encoding="utf-8")
+    assert "set -euo pipefail" in text
+    assert "make test" in text
+
+
+def test_pytest_registers_the_slow_marker() -> None:
+    """It declares the `slow` marker so `-m "not slow"` selects the fast tier."""
+    config = tomllib.loads((TEMPLATE_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    markers = config["tool"]["pytest"]["ini_options"]["markers"]
+    assert any(marker.startswith("slow:") for marker in markers)
+
+
+def test_pre_commit_hooks_are_local_and_pass(template_snapshot: Path, tmp_path: Path) -> None:
+    """It runs only local hooks, and they pass on a committed copy of the template."""
+    config = yaml.safe_load((TEMPLATE_ROOT / ".pre-commit-config.yaml").read_text())
+    assert [repo["repo"] for repo in config["repos"]] == ["local"]
+
+    tools = Path(sys.executable).parent
+    env = {
+        **os.environ,
+        "PATH": f"{tools}{os.pathsep}{os.environ.get('PATH', '')}",
+        "PRE_COMMIT_HOME": str(tmp_path / "pre-commit-home"),
+    }
+    proc = run([sys.executable, "-m", "pre_commit", "run", "--all-files"], template_snapshot, env)
+    assert proc.returncode == 0, outcome(proc)

@@ -1,0 +1,146 @@
+"""Project configuration: a pydantic model of ``configs/config.yaml``, validated on load."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from .errors import ConfigError
+
+DEFAULT_CONFIG_PATH = Path("configs/config.yaml")
+EstimatorName = Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
+ClassWeight = Literal["balanced"] | None
+Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DataConfig(_Section):
+    """Where raw and derived data live."""
+
+    raw_path: Path = Path("data/raw/telco_churn.csv")
+    interim_dir: Path = Path("data/interim")
+    processed_dir: Path = Path("data/processed")
+    synthetic_rows: Annotated[int, Field(ge=10)] = 7043
+
+
+class SplitConfig(_Section):
+    """The stratified hold-out split."""
+
+    test_size: Probability = 0.2
+
+
+class LogisticRegressionConfig(_Section):
+    """Hyper-parameters of ``sklearn.linear_model.LogisticRegression``."""
+
+    C: Annotated[float, Field(gt=0.0)] = 1.0
+    max_iter: Annotated[int, Field(ge=10)] = 1000
+    class_weight: ClassWeight = None
+
+
+class RandomForestConfig(_Section):
+    """Hyper-parameters of ``sklearn.ensemble.RandomForestClassifier``."""
+
+    n_estimators: Annotated[int, Field(ge=1)] = 300
+    max_depth: Annotated[int, Field(ge=1)] | None = None
+    min_samples_leaf: Annotated[int, Field(ge=1)] = 10
+    max_features: Literal["sqrt", "log2"] | Probability = "sqrt"
+    class_weight: ClassWeight = None
+    n_jobs: int = -1
+
+
+class HistGradientBoostingConfig(_Section):
+    """Hyper-parameters of ``sklearn.ensemble.HistGradientBoostingClassifier``."""
+
+    learning_rate: Annotated[float, Field(gt=0.0, le=1.0)] = 0.05
+    max_iter: Annotated[int, Field(ge=1)] = 200
+    max_leaf_nodes: Annotated[int, Field(ge=2)] = 15
+    min_samples_leaf: Annotated[int, Field(ge=1)] = 40
+    l2_regularization: Annotated[float, Field(ge=0.0)] = 1.0
+
+
+class ModelConfig(_Section):
+    """The estimator to train, its hyper-parameters and the decision threshold."""
+
+    estimator: EstimatorName = "logistic_regression"
+    threshold: Probability = 0.5
+    logistic_regression: LogisticRegressionConfig = LogisticRegressionConfig()
+    random_forest: RandomForestConfig = RandomForestConfig()
+    hist_gradient_boosting: HistGradientBoostingConfig = HistGradientBoostingConfig()
+
+    def estimator_params(self) -> dict[str, Any]:
+        """Return the hyper-parameters of the selected estimator."""
+        section: BaseModel = getattr(self, self.estimator)
+        return section.model_dump()
+
+
+class EvaluationConfig(_Section):
+    """How the hold-out evaluation is reported."""
+
+    permutation_repeats: Annotated[int, Field(ge=1, le=50)] = 5
+    calibration_bins: Annotated[int, Field(ge=2, le=50)] = 10
+
+
+class PathsConfig(_Section):
+    """Where models and reports are written."""
+
+    models_dir: Path = Path("models")
+    reports_dir: Path = Path("reports")
+
+
+class PredictConfig(_Section):
+    """Batch scoring settings."""
+
+    chunk_size: Annotated[int, Field(ge=1)] = 50_000
+
+
+class Config(_Section):
+    """The whole configuration; every section has working defaults."""
+
+    seed: int = 42
+    data: DataConfig = DataConfig()
+    split: SplitConfig = SplitConfig()
+    model: ModelConfig = ModelConfig()
+    evaluation: EvaluationConfig = EvaluationConfig()
+    paths: PathsConfig = PathsConfig()
+    predict: PredictConfig = PredictConfig()
+
+
+def _describe(error: ValidationError, source: Path) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "<top level>"
+    if first["type"] == "extra_forbidden":
+        return f"{source}: unknown key '{location}'"
+    more = len(error.errors()) - 1
+    suffix = f" (+{more} more)" if more else ""
+    return f"{source}: {location}: {first['msg']} (got {first['input']!r}){suffix}"
+
+
+def parse_config(payload: Any, source: Path = DEFAULT_CONFIG_PATH) -> Config:
+    """Validate a mapping as a ``Config``; raise ``ConfigError`` naming the bad key or value."""
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise ConfigError(f"{source}: expected a mapping of settings, got {type(payload).__name__}")
+    try:
+        return Config.model_validate(payload)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, source)) from None
+
+
+def load_config(path: Path = DEFAULT_CONFIG_PATH) -> Config:
+    """Read and validate a YAML configuration file."""
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        payload = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" at line {mark.line + 1}" if mark is not None else ""
+        raise ConfigError(f"{path}: not valid YAML{where}") from None
+    return parse_config(payload, path)

@@ -1,0 +1,1 @@
+"""Raw data: schema, loading, validation and a synthetic generator."""

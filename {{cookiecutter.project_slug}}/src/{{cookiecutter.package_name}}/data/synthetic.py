@@ -1,0 +1,202 @@
+"""Seeded synthetic customers in the exact raw Telco format, with a learnable churn signal."""
+
+from __future__ import annotations
+
+import string
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from ..errors import DataError
+from ..files import atomic_path
+from .schema import (
+    CATEGORICAL_LEVELS,
+    INTERNET_ADDONS,
+    NO,
+    NO_INTERNET,
+    NO_PHONE,
+    RAW_COLUMNS,
+    YES,
+)
+
+#: Share of churners in the published data set (1,869 of 7,043).
+CHURN_RATE = 0.2654
+#: Share of customers with tenure 0 and a blank ``TotalCharges`` (11 of 7,043).
+NEW_CUSTOMER_RATE = 11 / 7043
+
+_ADDON_RATE = {
+    "OnlineSecurity": 0.37,
+    "OnlineBackup": 0.44,
+    "DeviceProtection": 0.44,
+    "TechSupport": 0.37,
+    "StreamingTV": 0.49,
+    "StreamingMovies": 0.50,
+}
+_ADDON_PRICE = {
+    "OnlineSecurity": 5.0,
+    "OnlineBackup": 5.0,
+    "DeviceProtection": 5.0,
+    "TechSupport": 5.0,
+    "StreamingTV": 10.0,
+    "StreamingMovies": 10.0,
+}
+
+
+def _choice(
+    rng: np.random.Generator, levels: tuple[str, ...], p: list[float], n: int
+) -> np.ndarray:
+    return rng.choice(np.array(levels, dtype=object), size=n, p=p)
+
+
+def _yes(rng: np.random.Generator, p: np.ndarray | float, n: int) -> np.ndarray:
+    return np.where(rng.random(n) < p, YES, NO).astype(object)
+
+
+def _money(values: np.ndarray) -> list[str]:
+    """Format amounts as the raw file does: two decimals at most, no trailing zeros."""
+    return [f"{value:.2f}".rstrip("0").rstrip(".") for value in values]
+
+
+def _customer_ids(rng: np.random.Generator, n: int) -> np.ndarray:
+    letters = np.array(list(string.ascii_uppercase))
+    ids: set[str] = set()
+    while len(ids) < n:
+        need = n - len(ids)
+        digits = rng.integers(0, 10_000, size=need)
+        tails = rng.choice(letters, size=(need, 5))
+        ids.update(f"{d:04d}-{''.join(t)}" for d, t in zip(digits, tails, strict=True))
+    return rng.permutation(np.array(sorted(ids), dtype=object))
+
+
+def _tenure(rng: np.random.Generator, contract: np.ndarray) -> np.ndarray:
+    n = len(contract)
+    monthly = np.ceil(rng.exponential(17.0, size=n))
+    one_year = np.rint(rng.triangular(1, 45, 72, size=n))
+    two_year = np.rint(rng.triangular(1, 72, 72, size=n))
+    tenure = np.select(
+        [contract == "Month-to-month", contract == "One year"], [monthly, one_year], two_year
+    )
+    return np.asarray(np.clip(tenure, 1, 72), dtype=np.int64)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return np.asarray(1.0 / (1.0 + np.exp(-x)), dtype=np.float64)
+
+
+def _intercept(logit: np.ndarray, rate: float) -> float:
+    """Find the intercept that makes the mean churn probability equal ``rate``."""
+    low, high = -20.0, 20.0
+    for _ in range(60):
+        mid = (low + high) / 2
+        if _sigmoid(logit + mid).mean() < rate:
+            low = mid
+        else:
+            high = mid
+    return (low + high) / 2
+
+
+def generate(rows: int = 7043, seed: int = 42) -> pd.DataFrame:
+    """Return ``rows`` synthetic customers as text columns in raw Telco order and format.
+
+    The file's quirks are kept: ``SeniorCitizen`` is 0/1, the other flags are "Yes"/"No"
+    with "No internet service" / "No phone service" levels, ``Churn`` is "Yes"/"No", and
+    new customers (tenure 0) have a single space in ``TotalCharges``.
+    """
+    if rows < 1:
+        raise DataError(f"rows must be at least 1, got {rows}")
+    rng = np.random.default_rng(seed)
+    n = rows
+    gender = _choice(rng, CATEGORICAL_LEVELS["gender"], [0.495, 0.505], n)
+    senior = (rng.random(n) < 0.162).astype(np.int64)
+    partner = _yes(rng, 0.483, n)
+    dependents = _yes(rng, np.where(partner == YES, 0.52, 0.10), n)
+    contract = _choice(rng, CATEGORICAL_LEVELS["Contract"], [0.55, 0.21, 0.24], n)
+    tenure = _tenure(rng, contract)
+
+    phone = _yes(rng, 0.903, n)
+    multiple = np.where(phone == NO, NO_PHONE, _yes(rng, 0.47, n)).astype(object)
+    internet = _choice(rng, CATEGORICAL_LEVELS["InternetService"], [0.344, 0.44, 0.216], n)
+    has_internet = internet != NO
+    loyalty = np.clip(tenure / 72.0, 0.0, 1.0)
+    addons = {}
+    for column in INTERNET_ADDONS:
+        p = np.clip(_ADDON_RATE[column] - 0.15 + 0.3 * loyalty, 0.02, 0.98)
+        addons[column] = np.where(has_internet, _yes(rng, p, n), NO_INTERNET).astype(object)
+
+    paperless = _yes(rng, np.where(internet == "Fiber optic", 0.72, 0.52), n)
+    payment = np.where(
+        has_internet,
+        _choice(rng, CATEGORICAL_LEVELS["PaymentMethod"], [0.39, 0.17, 0.22, 0.22], n),
+        _choice(rng, CATEGORICAL_LEVELS["PaymentMethod"], [0.10, 0.48, 0.21, 0.21], n),
+    ).astype(object)
+
+    charges = np.where(phone == YES, 20.0, 0.0) + np.where(multiple == YES, 5.0, 0.0)
+    charges += np.select([internet == "DSL", internet == "Fiber optic"], [25.0, 50.0], 0.0)
+    for column in INTERNET_ADDONS:
+        charges += np.where(addons[column] == YES, _ADDON_PRICE[column], 0.0)
+    charges += rng.normal(0.0, 2.5, size=n)
+    monthly = np.clip(np.round(charges * 20) / 20, 18.25, 118.75)
+    total = np.round(tenure * monthly * rng.uniform(0.93, 1.07, size=n) * 20) / 20
+    total = np.maximum(total, monthly)
+
+    logit = (
+        np.select([contract == "Month-to-month", contract == "One year"], [1.2, -0.1], -1.4)
+        - 0.55 * np.log1p(tenure)
+        + 0.75 * (internet == "Fiber optic")
+        - 0.35 * (internet == NO)
+        + 0.45 * (payment == "Electronic check")
+        + 0.30 * (paperless == YES)
+        + 0.30 * senior
+        - 0.15 * (partner == YES)
+        - 0.15 * (dependents == YES)
+        + 0.30 * (addons["OnlineSecurity"] == NO)
+        + 0.30 * (addons["TechSupport"] == NO)
+        + 0.12 * (addons["StreamingTV"] == YES)
+        + 0.012 * (monthly - 65.0)
+        + rng.normal(0.0, 0.6, size=n)
+    )
+    churn = rng.random(n) < _sigmoid(logit + _intercept(logit, CHURN_RATE))
+
+    new = np.zeros(n, dtype=bool)
+    long_contract = np.flatnonzero(contract != "Month-to-month")
+    n_new = min(len(long_contract), max(1 if n >= 10 else 0, round(n * NEW_CUSTOMER_RATE)))
+    new[rng.choice(long_contract, size=n_new, replace=False)] = True
+    tenure[new] = 0
+    churn[new] = False
+    total_text = np.array(_money(total), dtype=object)
+    total_text[new] = " "
+
+    frame = pd.DataFrame(
+        {
+            "customerID": _customer_ids(rng, n),
+            "gender": gender,
+            "SeniorCitizen": senior.astype(str),
+            "Partner": partner,
+            "Dependents": dependents,
+            "tenure": tenure.astype(str),
+            "PhoneService": phone,
+            "MultipleLines": multiple,
+            "InternetService": internet,
+            **addons,
+            "Contract": contract,
+            "PaperlessBilling": paperless,
+            "PaymentMethod": payment,
+            "MonthlyCharges": _money(monthly),
+            "TotalCharges": total_text,
+            "Churn": np.where(churn, YES, NO),
+        }
+    )
+    return frame.loc[:, list(RAW_COLUMNS)].astype(object)
+
+
+def write_synthetic(
+    path: Path, rows: int = 7043, seed: int = 42, *, overwrite: bool = False
+) -> Path:
+    """Write a synthetic raw CSV to ``path`` atomically; refuse to replace a file by default."""
+    if path.exists() and not overwrite:
+        raise DataError(f"{path} already exists; pass --force to replace it")
+    frame = generate(rows, seed)
+    with atomic_path(path) as tmp:
+        frame.to_csv(tmp, index=False)
+    return path

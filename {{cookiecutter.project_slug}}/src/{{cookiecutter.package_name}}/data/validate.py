@@ -1,0 +1,88 @@
+"""Validate parsed raw data against the schema; errors name the column, count and a bad value."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+import pandera.pandas as pa
+from pandera.errors import SchemaErrors
+
+from ..errors import DataError
+from .schema import (
+    CATEGORICAL_LEVELS,
+    ID_COLUMN,
+    INTEGER_COLUMNS,
+    NUMERIC_RANGES,
+    TARGET_COLUMN,
+)
+
+
+@lru_cache(maxsize=2)
+def raw_schema(*, require_target: bool) -> pa.DataFrameSchema:
+    """Return the pandera schema of a parsed raw frame (numbers converted, target as 0/1)."""
+    columns: dict[str, pa.Column] = {
+        ID_COLUMN: pa.Column(checks=pa.Check.str_length(min_value=1), nullable=False),
+    }
+    for name, levels in CATEGORICAL_LEVELS.items():
+        columns[name] = pa.Column(checks=pa.Check.isin(levels), nullable=False)
+    for name, (low, high) in NUMERIC_RANGES.items():
+        columns[name] = pa.Column(
+            checks=pa.Check.in_range(low, high),
+            nullable=name not in INTEGER_COLUMNS and name != "MonthlyCharges",
+        )
+    if require_target:
+        columns[TARGET_COLUMN] = pa.Column(checks=pa.Check.isin((0, 1)), nullable=False)
+    return pa.DataFrameSchema(columns, strict=False, ordered=False)
+
+
+def describe_failure(
+    column: str,
+    bad: pd.Series,
+    total: int,
+    expectation: str,
+    *,
+    source: str = "data",
+) -> str:
+    """Return one line naming the column, how many rows fail, why, and the first bad value."""
+    first_index = bad.index[0]
+    row = int(first_index) + 1 if isinstance(first_index, int | np.integer) else first_index
+    return (
+        f"{source}: column '{column}': {len(bad)} of {total} rows invalid ({expectation}); "
+        f"first bad value {bad.iloc[0]!r} at data row {row}"
+    )
+
+
+def _expectation(column: str) -> str:
+    if column in CATEGORICAL_LEVELS:
+        allowed = ", ".join(repr(level) for level in CATEGORICAL_LEVELS[column])
+        return f"allowed: {allowed}"
+    if column in NUMERIC_RANGES:
+        low, high = NUMERIC_RANGES[column]
+        return f"must be a number from {low:g} to {high:g}"
+    if column == TARGET_COLUMN:
+        return "allowed: 'Yes', 'No'"
+    return "must not be empty"
+
+
+def validate_parsed(
+    frame: pd.DataFrame, *, require_target: bool, source: str = "data"
+) -> pd.DataFrame:
+    """Validate a parsed frame; raise ``DataError`` with one line for the first failing column."""
+    try:
+        return raw_schema(require_target=require_target).validate(frame, lazy=True)
+    except SchemaErrors as exc:
+        cases = exc.failure_cases
+        cases = cases[cases["column"].notna()]
+        if cases.empty:
+            raise DataError(f"{source}: {str(exc).splitlines()[0]}") from None
+        column = str(cases["column"].iloc[0])
+        rows = cases[cases["column"] == column]
+        bad = pd.Series(rows["failure_case"].to_numpy(), index=rows["index"].to_numpy())
+        bad = bad[~bad.index.duplicated()]
+        others = cases["column"].nunique() - 1
+        message = describe_failure(column, bad, len(frame), _expectation(column), source=source)
+        if others:
+            message += f" (+{others} more invalid column{'s' if others > 1 else ''})"
+        raise DataError(message) from None

@@ -1,0 +1,1 @@
+"""Feature engineering: the preprocessing applied before the estimator."""

@@ -1,0 +1,1 @@
+"""Models: training, evaluation, prediction and artifact storage."""

@@ -1,0 +1,69 @@
+"""Render a model card in Markdown from the training metadata."""
+
+from __future__ import annotations
+
+from typing import Any
+
+_METRIC_HELP = {
+    "roc_auc": "ranking quality: chance a churner scores above a stayer",
+    "pr_auc": "average precision over all thresholds",
+    "f1": "harmonic mean of precision and recall at the threshold",
+    "precision": "share of flagged customers who churned",
+    "recall": "share of churners who were flagged",
+    "accuracy": "share of correct labels at the threshold",
+    "brier": "mean squared error of the probabilities (lower is better)",
+    "log_loss": "cross-entropy of the probabilities (lower is better)",
+}
+
+
+def render_model_card(metadata: dict[str, Any]) -> str:
+    """Return the model card of a trained model as Markdown."""
+    metrics = metadata["metrics"]
+    data = metadata["data"]
+    rows = "\n".join(
+        f"| {name} | {metrics[name]:.4f} | {help_text} |"
+        for name, help_text in _METRIC_HELP.items()
+        if name in metrics
+    )
+    params = "\n".join(f"- `{key}`: `{value!r}`" for key, value in metadata["params"].items())
+    versions = ", ".join(
+        f"{name} {version}" for name, version in metadata["library_versions"].items()
+    )
+    return f"""# Model card: churn model {metadata["model_version"]}
+
+## Model details
+- Estimator: `{metadata["estimator"]}` in a scikit-learn Pipeline (imputation, scaling,
+  one-hot encoding of the schema's levels).
+- Created: {metadata["created_at"]}; libraries: {versions}.
+- Decision threshold: {metadata["threshold"]:g} (a customer is flagged when the churn
+  probability is at least this).
+- Hyper-parameters:
+{params}
+
+## Intended use
+Rank existing customers by their probability of cancelling so that retention offers reach
+the likeliest churners first. Not for decisions about individuals without human review, and
+not for customers unlike those in the training data.
+
+## Training data
+- File: `{data["path"]}` (SHA-256 `{data["sha256"][:16]}…`), {data["rows"]} rows,
+  churn rate {data["churn_rate"]:.1%}.
+- Stratified hold-out split: {metadata["split"]["test_size"]:.0%} test,
+  seed {metadata["split"]["seed"]}; {metrics["n_train"]} training and {metrics["n_test"]}
+  test rows.
+
+## Hold-out metrics
+| metric | value | meaning |
+|---|---|---|
+{rows}
+
+Figures: `reports/figures/` (ROC, precision-recall, confusion matrix, calibration,
+permutation feature importance).
+
+## Caveats
+- Metrics of a model trained on the bundled synthetic data say nothing about real
+  customers; retrain on your own data before use.
+- Gender and senior-citizen status are inputs. Check error rates per group before acting on
+  the scores, and drop those columns if your use forbids them.
+- Customer behaviour drifts: compare live churn with these figures and retrain regularly.
+"""

@@ -1,0 +1,36 @@
+"""Build and fit the scikit-learn Pipeline chosen in the configuration."""
+
+from __future__ import annotations
+
+import pandas as pd
+from sklearn.base import ClassifierMixin
+from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.pipeline import Pipeline
+
+from ..config import ModelConfig
+from ..features.build import build_preprocessor
+
+
+def build_estimator(config: ModelConfig, seed: int) -> ClassifierMixin:
+    """Return the unfitted estimator named in ``config`` with its hyper-parameters."""
+    params = config.estimator_params()
+    if config.estimator == "logistic_regression":
+        return LogisticRegression(**params)
+    if config.estimator == "random_forest":
+        return RandomForestClassifier(**params, random_state=seed)
+    return HistGradientBoostingClassifier(**params, random_state=seed)
+
+
+def build_pipeline(config: ModelConfig, seed: int) -> Pipeline:
+    """Return the unfitted preprocessing + estimator pipeline."""
+    return Pipeline(
+        [("preprocess", build_preprocessor()), ("model", build_estimator(config, seed))]
+    )
+
+
+def fit_pipeline(
+    config: ModelConfig, features: pd.DataFrame, target: pd.Series, seed: int
+) -> Pipeline:
+    """Fit a new pipeline on parsed raw features and the 0/1 target."""
+    return build_pipeline(config, seed).fit(features, target)

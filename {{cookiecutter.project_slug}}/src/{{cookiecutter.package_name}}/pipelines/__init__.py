@@ -1,0 +1,1 @@
+"""Flows that chain the stages: training, evaluation and batch inference."""

@@ -1,0 +1,57 @@
+"""Write the evaluation outputs shared by training and evaluation: metrics, figures, importance."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+from sklearn.pipeline import Pipeline
+
+from ..config import Config
+from ..data.load import split_xy
+from ..files import write_json, write_text
+from ..models.evaluate import compute_metrics, feature_importance
+from ..models.plots import write_figures
+from ..models.predict import predict_proba
+
+METRICS_FILE = "metrics.json"
+IMPORTANCE_FILE = "feature_importance.csv"
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """Hold-out metrics and the files written for them."""
+
+    metrics: dict[str, float | int]
+    figures: list[Path]
+    metrics_path: Path
+
+
+def evaluate_and_report(
+    pipeline: Pipeline, test: pd.DataFrame, n_train: int, threshold: float, config: Config
+) -> Evaluation:
+    """Score the parsed hold-out frame, then write metrics, importance and figures."""
+    features, target = split_xy(test)
+    probabilities = predict_proba(pipeline, features)
+    metrics: dict[str, float | int] = {
+        **compute_metrics(target, probabilities, threshold),
+        "threshold": threshold,
+        "n_train": n_train,
+        "n_test": len(test),
+    }
+    importances = feature_importance(
+        pipeline, features, target, config.evaluation.permutation_repeats, config.seed
+    )
+    reports = config.paths.reports_dir
+    write_text(reports / IMPORTANCE_FILE, importances.rename_axis("feature").to_csv())
+    figures = write_figures(
+        target,
+        probabilities,
+        threshold,
+        importances,
+        reports / "figures",
+        calibration_bins=config.evaluation.calibration_bins,
+    )
+    write_json(reports / METRICS_FILE, metrics)
+    return Evaluation(metrics=metrics, figures=figures, metrics_path=reports / METRICS_FILE)

@@ -1,0 +1,67 @@
+"""Shared fixtures: a small synthetic churn frame and a configuration under tmp_path."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.config import (
+    Config,
+    parse_config,
+)
+from {{ cookiecutter.package_name }}.data.synthetic import generate
+from {{ cookiecutter.package_name }}.pipelines.training import (
+    TrainingResult,
+    run_training,
+)
+
+SMALL_ROWS = 600
+
+
+def make_config(root: Path, **model: object) -> Config:
+    """Return a configuration whose every path lies under ``root``."""
+    return parse_config(
+        {
+            "data": {
+                "raw_path": str(root / "data" / "raw" / "telco.csv"),
+                "interim_dir": str(root / "data" / "interim"),
+                "processed_dir": str(root / "data" / "processed"),
+            },
+            "model": model,
+            "evaluation": {"permutation_repeats": 2},
+            "paths": {"models_dir": str(root / "models"), "reports_dir": str(root / "reports")},
+        }
+    )
+
+
+@pytest.fixture(scope="session")
+def raw_frame() -> pd.DataFrame:
+    """A small synthetic data set in the raw Telco format (all values are text)."""
+    return generate(SMALL_ROWS, seed=7)
+
+
+@pytest.fixture
+def raw_csv(tmp_path: Path, raw_frame: pd.DataFrame) -> Path:
+    """The small data set written as a raw CSV file."""
+    path = tmp_path / "data" / "raw" / "telco.csv"
+    path.parent.mkdir(parents=True)
+    raw_frame.to_csv(path, index=False)
+    return path
+
+
+@pytest.fixture
+def config(tmp_path: Path) -> Config:
+    """A default configuration writing under tmp_path."""
+    return make_config(tmp_path)
+
+
+@pytest.fixture(scope="session")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, TrainingResult]:
+    """A model trained once on the small data set, shared by read-only tests."""
+    root = tmp_path_factory.mktemp("trained")
+    settings = make_config(root)
+    settings.data.raw_path.parent.mkdir(parents=True)
+    generate(SMALL_ROWS, seed=7).to_csv(settings.data.raw_path, index=False)
+    return settings, run_training(settings)

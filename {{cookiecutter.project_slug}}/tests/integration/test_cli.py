@@ -1,0 +1,117 @@
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from {{ cookiecutter.package_name }}.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A working directory with a small config, as if it were the project root."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "config.yaml").write_text(
+        yaml.safe_dump({"evaluation": {"permutation_repeats": 1}})
+    )
+    return tmp_path
+
+
+def test_generate_train_evaluate_predict(project: Path) -> None:
+    raw = Path("data/raw/telco_churn.csv")
+    result = runner.invoke(app, ["data", "generate", "--rows", "500", "--out", str(raw)])
+    assert result.exit_code == 0, result.output
+    before = raw.read_bytes()
+
+    result = runner.invoke(app, ["train", "--data", str(raw)])
+    assert result.exit_code == 0, result.output
+    assert "roc_auc" in result.output
+    metrics = json.loads(Path("reports/metrics.json").read_text())
+    assert metrics["n_train"] + metrics["n_test"] == 500
+
+    result = runner.invoke(app, ["evaluate"])
+    assert result.exit_code == 0, result.output
+
+    result = runner.invoke(app, ["predict", "--input", str(raw), "--output", "scored.csv"])
+    assert result.exit_code == 0, result.output
+    assert "Scored 500 rows" in result.output
+    assert Path("scored.csv").read_text().startswith("customerID,churn_probability,churn\n")
+    assert raw.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["train", "--data", "absent.csv"], "data file not found: absent.csv"),
+        (["train", "--config", "absent.yaml"], "config file not found"),
+        (["evaluate"], "run train first"),
+        (["predict", "--input", "absent.csv", "--output", "o.csv"], "run train first"),
+    ],
+)
+def test_a_user_mistake_is_one_line_and_exit_code_1(
+    project: Path, args: list[str], message: str
+) -> None:
+    result = runner.invoke(app, args)
+    assert result.exit_code == 1
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.output
+
+
+def test_a_bad_config_value_is_named(project: Path) -> None:
+    Path("configs/config.yaml").write_text("model:\n  threshold: 2\n")
+    result = runner.invoke(app, ["train"])
+    assert result.exit_code == 1
+    assert "model.threshold" in result.stderr
+
+
+def test_a_bad_column_is_named(project: Path) -> None:
+    raw = Path("raw.csv")
+    runner.invoke(app, ["data", "generate", "--rows", "50", "--out", str(raw)])
+    raw.write_text(raw.read_text().replace("Fiber optic", "Fibre", 1))
+    result = runner.invoke(app, ["train", "--data", str(raw)])
+    assert result.exit_code == 1
+    assert "column 'InternetService'" in result.stderr
+    assert "'Fibre'" in result.stderr
+
+
+def test_generate_uses_the_config_and_can_skip_an_existing_file(project: Path) -> None:
+    Path("configs/config.yaml").write_text(
+        "data:\n  raw_path: raw/customers.csv\n  synthetic_rows: 40\n"
+    )
+    result = runner.invoke(app, ["data", "generate", "--if-missing"])
+    assert result.exit_code == 0, result.output
+    written = Path("raw/customers.csv").read_bytes()
+    assert written.count(b"\n") == 41
+    result = runner.invoke(app, ["data", "generate", "--if-missing", "--rows", "10"])
+    assert result.exit_code == 0
+    assert "left as it is" in result.output
+    assert Path("raw/customers.csv").read_bytes() == written
+
+
+def test_too_few_rows_for_a_split_is_one_line(project: Path, raw_frame: pd.DataFrame) -> None:
+    tiny = raw_frame.head(5).assign(Churn=["Yes", "Yes", "No", "No", "No"])
+    tiny.to_csv("tiny.csv", index=False)
+    result = runner.invoke(app, ["train", "--data", "tiny.csv"])
+    assert result.exit_code == 1
+    assert "tiny.csv: " in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_generate_will_not_overwrite_without_force(project: Path) -> None:
+    Path("keep.csv").write_text("mine")
+    result = runner.invoke(app, ["data", "generate", "--rows", "20", "--out", "keep.csv"])
+    assert result.exit_code == 1
+    assert Path("keep.csv").read_text() == "mine"
+
+
+def test_help_lists_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("data", "train", "evaluate", "predict"):
+        assert command in result.output

@@ -1,0 +1,52 @@
+from pathlib import Path
+
+import pytest
+
+from {{ cookiecutter.package_name }}.config import (
+    Config,
+    load_config,
+    parse_config,
+)
+from {{ cookiecutter.package_name }}.errors import ConfigError
+
+PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "config.yaml"
+
+
+def test_the_shipped_config_is_valid_and_matches_the_defaults() -> None:
+    assert load_config(PROJECT_CONFIG) == Config()
+
+
+def test_an_unknown_key_is_named(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("model:\n  estimater: random_forest\n")
+    with pytest.raises(ConfigError, match=r"unknown key 'model\.estimater'"):
+        load_config(path)
+
+
+def test_a_bad_value_is_named_with_what_was_given() -> None:
+    with pytest.raises(ConfigError, match=r"model\.estimator: .*'xgboost'"):
+        parse_config({"model": {"estimator": "xgboost"}})
+    with pytest.raises(ConfigError, match=r"split\.test_size"):
+        parse_config({"split": {"test_size": 1.5}})
+
+
+def test_malformed_yaml_is_a_config_error(tmp_path: Path) -> None:
+    path = tmp_path / "config.yaml"
+    path.write_text("model: [unclosed\n")
+    with pytest.raises(ConfigError, match="not valid YAML"):
+        load_config(path)
+
+
+def test_a_missing_file_is_a_config_error(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "absent.yaml")
+
+
+def test_a_non_mapping_is_a_config_error() -> None:
+    with pytest.raises(ConfigError, match="mapping"):
+        parse_config(["a", "list"])
+
+
+def test_estimator_params_follow_the_selected_estimator() -> None:
+    settings = parse_config({"model": {"estimator": "random_forest"}})
+    assert settings.model.estimator_params()["n_estimators"] == 300

@@ -1,0 +1,29 @@
+import pandas as pd
+
+from {{ cookiecutter.package_name }}.data.load import (
+    parse_raw,
+    split_xy,
+)
+from {{ cookiecutter.package_name }}.features.build import build_preprocessor
+
+
+def test_blank_total_charges_become_zero_and_levels_are_fixed(raw_frame: pd.DataFrame) -> None:
+    features, _ = split_xy(parse_raw(raw_frame))
+    transformer = build_preprocessor().fit(features)
+    names = list(transformer.get_feature_names_out())
+    assert "Contract_Two year" in names
+    assert "TotalCharges" in names
+    matrix = transformer.transform(features)
+    assert matrix.shape == (len(features), len(names))
+    assert not pd.isna(matrix).any()
+
+
+def test_an_unseen_level_is_encoded_as_all_zeros(raw_frame: pd.DataFrame) -> None:
+    features, _ = split_xy(parse_raw(raw_frame))
+    transformer = build_preprocessor().fit(features)
+    odd = features.head(1).copy()
+    odd["Contract"] = "Weekly"
+    names = list(transformer.get_feature_names_out())
+    row = transformer.transform(odd)[0]
+    contract = [i for i, name in enumerate(names) if name.startswith("Contract_")]
+    assert all(row[i] == 0 for i in contract)

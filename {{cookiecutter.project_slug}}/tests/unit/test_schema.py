@@ -1,0 +1,22 @@
+from {{ cookiecutter.package_name }}.data import schema
+
+
+def test_raw_columns_are_the_21_published_columns_in_order() -> None:
+    assert len(schema.RAW_COLUMNS) == 21
+    assert schema.RAW_COLUMNS[0] == "customerID"
+    assert schema.RAW_COLUMNS[-1] == "Churn"
+    assert schema.RAW_COLUMNS[-3:-1] == ("MonthlyCharges", "TotalCharges")
+
+
+def test_every_feature_is_either_categorical_or_numeric() -> None:
+    categorical = set(schema.CATEGORICAL_FEATURES)
+    numeric = set(schema.NUMERIC_FEATURES)
+    assert not categorical & numeric
+    assert categorical | numeric == set(schema.FEATURE_COLUMNS)
+    assert len(schema.FEATURE_COLUMNS) == 19
+
+
+def test_service_columns_have_the_third_levels_of_the_raw_file() -> None:
+    for column in schema.INTERNET_ADDONS:
+        assert schema.CATEGORICAL_LEVELS[column] == ("No", "Yes", "No internet service")
+    assert "No phone service" in schema.CATEGORICAL_LEVELS["MultipleLines"]
