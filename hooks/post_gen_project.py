@@ -18,18 +18,20 @@ from typing import Any
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
 
 COMMIT_MESSAGE = "Initial commit from the churn template"
+DVC_COMMIT_MESSAGE = "Initialise DVC"
 ANSWERS_FILE = ".cookiecutter.json"
 KEPT_PRIVATE_KEYS = ("_template", "_checkout")
 INSTALLED_STAMP = Path(".venv") / ".installed"
 GIT_REDIRECTS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
-
-# One row per option that owns files: (option, keep(value) -> bool, owned paths).
-# The paths are removed when keep(answer) is false. Only options that exist in
-# cookiecutter.json belong here; e.g. a later `use_docker` row would read
-#     ("use_docker", as_bool, ("Dockerfile", ".dockerignore", "docker-compose.yml")),
-# The LICENSE file is always kept: its text is chosen inside the file by Jinja.
-OwnedPaths = tuple[str, Callable[[Any], bool], tuple[str, ...]]
-OPTION_PATHS: tuple[OwnedPaths, ...] = ()
+# Variables that would send a manager's install elsewhere than the project's `.venv`.
+ENV_REDIRECTS = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "POETRY_ACTIVE")
+LOCK_FILES = {"poetry": "poetry.lock", "uv": "uv.lock"}
+INSTALL_HINTS = {
+    "poetry": "install Poetry 2 with `pipx install poetry` "
+    "(https://python-poetry.org/docs/#installation)",
+    "uv": "install uv with `pipx install uv` or `curl -LsSf https://astral.sh/uv/install.sh | sh` "
+    "(https://docs.astral.sh/uv/getting-started/installation/)",
+}
 
 
 def as_bool(value: Any) -> bool:
@@ -37,6 +39,54 @@ def as_bool(value: Any) -> bool:
     if isinstance(value, str):
         return value.strip().lower() in {"1", "true", "yes", "y", "on"}
     return bool(value)
+
+
+def is_choice(expected: str) -> Callable[[Any], bool]:
+    """Return a keep(value) test that holds when the answer is `expected`."""
+
+    def keep(value: Any) -> bool:
+        return str(value) == expected
+
+    return keep
+
+
+# One row per option that owns files: (option, keep(value) -> bool, owned paths).
+# The paths are removed when keep(answer) is false, then any folder they leave empty
+# (e.g. `infra/` once `infra/k8s` is gone). Only options in cookiecutter.json belong here.
+# The LICENSE file is always kept: its text is chosen inside the file by Jinja.
+OwnedPaths = tuple[str, Callable[[Any], bool], tuple[str, ...]]
+OPTION_PATHS: tuple[OwnedPaths, ...] = (
+    ("use_docker", as_bool, ("Dockerfile", ".dockerignore", "docker-compose.yml")),
+    ("use_kubernetes", as_bool, ("infra/k8s",)),
+    ("dependency_manager", is_choice("poetry"), ("poetry.toml",)),
+    ("use_dvc", as_bool, ("dvc.yaml", ".dvcignore")),
+    (
+        "experiment_tracking",
+        is_choice("mlflow"),
+        (
+            "src/{package_name}/pipelines/tracking_mlflow.py",
+            "tests/mlflow_store.py",
+            "tests/unit/test_tracking_mlflow.py",
+        ),
+    ),
+)
+
+# Variant files the hook moves into place, after the removals: when keep(answer) holds,
+# each source replaces its destination ({package_name} is filled in from the answers).
+OPTION_MOVES: tuple[tuple[str, Callable[[Any], bool], tuple[tuple[str, str], ...]], ...] = (
+    # With DVC the settings file is DVC's default params file at the project root.
+    ("use_dvc", as_bool, (("configs/config.yaml", "params.yaml"),)),
+    (
+        "experiment_tracking",
+        is_choice("mlflow"),
+        (
+            (
+                "src/{package_name}/pipelines/tracking_mlflow.py",
+                "src/{package_name}/pipelines/tracking.py",
+            ),
+        ),
+    ),
+)
 
 
 def warn(step: str, reason: str, commands: list[str]) -> None:
@@ -67,11 +117,34 @@ def write_answers(project: Path, answers: Mapping[str, Any]) -> None:
 
 def paths_to_remove(answers: Mapping[str, Any]) -> list[str]:
     """Return the project-relative paths owned by options that were not selected."""
+    package = str(answers.get("package_name", ""))
     removed: list[str] = []
     for option, keep, paths in OPTION_PATHS:
         if not keep(answers.get(option)):
-            removed.extend(paths)
+            removed.extend(path.replace("{package_name}", package) for path in paths)
     return removed
+
+
+def paths_to_move(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """Return the (source, destination) moves of the variant files that were selected."""
+    package = str(answers.get("package_name", ""))
+    moves: list[tuple[str, str]] = []
+    for option, keep, pairs in OPTION_MOVES:
+        if keep(answers.get(option)):
+            moves.extend(
+                (source.replace("{package_name}", package), dest.replace("{package_name}", package))
+                for source, dest in pairs
+            )
+    return moves
+
+
+def move_selected(project: Path, answers: Mapping[str, Any]) -> None:
+    """Move each selected variant file into place, then prune the folders it leaves empty."""
+    for source, dest in paths_to_move(answers):
+        origin = project / source
+        if origin.exists():
+            os.replace(origin, project / dest)
+            prune_empty_parents(project, origin)
 
 
 def remove_unselected(project: Path, answers: Mapping[str, Any]) -> None:
@@ -82,6 +155,17 @@ def remove_unselected(project: Path, answers: Mapping[str, Any]) -> None:
             shutil.rmtree(path)
         elif path.exists() or path.is_symlink():
             path.unlink()
+        prune_empty_parents(project, path)
+
+
+def prune_empty_parents(project: Path, path: Path) -> None:
+    """Remove the folders above `path` that are left empty, stopping at the project."""
+    for parent in path.parents:
+        if parent == project or project not in parent.parents:
+            return
+        if not parent.is_dir() or any(parent.iterdir()):
+            return
+        parent.rmdir()
 
 
 def _git(project: Path, *args: str) -> subprocess.CompletedProcess[str]:
@@ -138,6 +222,54 @@ def init_git(project: Path, answers: Mapping[str, Any]) -> bool:
     return True
 
 
+def dvc_command(project: Path) -> str | None:
+    """Return the `dvc` on PATH, else the one in the project's `.venv`, else None."""
+    found = shutil.which("dvc")
+    if found is not None:
+        return found
+    local = venv_python(project).parent / ("dvc.exe" if os.name == "nt" else "dvc")
+    return str(local) if local.is_file() else None
+
+
+def init_dvc(project: Path, answers: Mapping[str, Any]) -> bool:
+    """Run `dvc init` inside the project's git repository and commit what it writes."""
+    cd = f"cd {shlex.quote(str(project))}"
+    commit = ['git add -A && git commit -m "Initialise DVC"']
+    if not (project / ".git").is_dir():
+        warn(
+            "DVC initialisation",
+            "there is no git repository (init_git is false)",
+            [cd, "git init -b main", "dvc init", *commit],
+        )
+        return False
+    dvc = dvc_command(project)
+    if dvc is None:
+        reason = (
+            "dvc was not found on PATH or in .venv; install it with `pipx install dvc`, "
+            "or `make venv` (the dev extra has it)"
+        )
+        warn("DVC initialisation", reason, [cd, "dvc init", *commit])
+        return False
+    try:
+        done = subprocess.run(
+            [dvc, "init", "-q"], cwd=project, capture_output=True, text=True, check=False
+        )
+    except OSError as error:
+        warn("DVC initialisation", str(error), [cd, "dvc init", *commit])
+        return False
+    if done.returncode != 0:
+        reason = done.stderr.strip() or "dvc init failed"
+        warn("DVC initialisation", reason, [cd, "dvc init", *commit])
+        return False
+    _git(project, "add", "-A")
+    identity = _git_identity(project, answers)
+    committed = _git(project, *identity, "commit", "-q", "-m", DVC_COMMIT_MESSAGE)
+    if committed.returncode != 0:
+        warn("the DVC commit", committed.stderr.strip() or "git commit failed", [cd, *commit])
+        return False
+    return True
+
+
 def venv_python(project: Path) -> Path:
     """Return the interpreter inside the project's `.venv` (POSIX or Windows)."""
     if os.name == "nt":
@@ -145,45 +277,129 @@ def venv_python(project: Path) -> Path:
     return project / ".venv" / "bin" / "python"
 
 
-def create_env(project: Path) -> bool:
-    """Create `.venv` with this interpreter and install the project with dev tools."""
-    python = venv_python(project)
-    relative_python = python.relative_to(project)
-    manual = [
-        f"cd {shlex.quote(str(project))}",
-        f"{shlex.quote(sys.executable)} -m venv .venv",
-        f'{relative_python} -m pip install -e ".[dev]"',
+def dependency_manager(answers: Mapping[str, Any]) -> str:
+    """Return the chosen dependency manager (pip when the answer is missing)."""
+    return str(answers.get("dependency_manager") or "pip")
+
+
+def shell_line(args: list[str]) -> str:
+    """Return `args` as a command a user can paste (double quotes where they suffice)."""
+    words = []
+    for arg in args:
+        if shlex.quote(arg) == arg:
+            words.append(arg)
+        elif not any(char in arg for char in '"$`\\!'):
+            words.append(f'"{arg}"')
+        else:
+            words.append(shlex.quote(arg))
+    return " ".join(words)
+
+
+def manager_env(manager: str) -> dict[str, str]:
+    """Return this environment, minus any active virtualenv, so tools use `.venv`."""
+    env = {key: value for key, value in os.environ.items() if key not in ENV_REDIRECTS}
+    if manager == "poetry":
+        # poetry.toml says the same; the variables also win over a user's global config.
+        env["POETRY_VIRTUALENVS_IN_PROJECT"] = "true"
+        env["POETRY_VIRTUALENVS_CREATE"] = "true"
+    return env
+
+
+def lock_command(manager: str) -> list[str] | None:
+    """Return the command that writes the manager's lock file (None for pip)."""
+    return {"poetry": ["poetry", "lock"], "uv": ["uv", "lock"]}.get(manager)
+
+
+def install_steps(manager: str, python: str, venv_py: str) -> list[tuple[str, list[str]]]:
+    """Return (label, command) steps that create `.venv` and install the dev extra."""
+    if manager == "poetry":
+        return [
+            ("poetry env use", ["poetry", "env", "use", python]),
+            ("poetry install", ["poetry", "install", "--extras", "dev"]),
+        ]
+    if manager == "uv":
+        return [("uv sync", ["uv", "sync", "--extra", "dev", "--python", python])]
+    return [
+        ("python -m venv", [python, "-m", "venv", ".venv"]),
+        ("pip install", [venv_py, "-m", "pip", "install", "-e", ".[dev]"]),
     ]
-    print("Creating .venv and installing the project (this can take a few minutes)...")
-    sys.stdout.flush()
+
+
+def manual_steps(project: Path, manager: str, commit_lock: bool) -> list[str]:
+    """Return the shell lines that lock (if any), create and install `.venv` by hand."""
+    lines = [f"cd {shlex.quote(str(project))}"]
+    lock = lock_command(manager)
+    if lock is not None:
+        lines.append(shell_line(lock))
+        if commit_lock:
+            lock_file = LOCK_FILES[manager]
+            lines.append(f'git add {lock_file} && git commit -m "Add {lock_file}"')
+    relative = str(venv_python(Path()))
+    lines += [shell_line(args) for _, args in install_steps(manager, sys.executable, relative)]
+    return lines
+
+
+def missing_tool(project: Path, manager: str, commit_lock: bool) -> bool:
+    """Warn, with how to install it, when the manager's command is not on PATH."""
+    if manager == "pip" or shutil.which(manager) is not None:
+        return False
+    reason = f"{manager} was not found on PATH; {INSTALL_HINTS[manager]}"
+    warn("environment creation", reason, manual_steps(project, manager, commit_lock))
+    return True
+
+
+def lock_dependencies(project: Path, manager: str, commit_lock: bool = False) -> bool:
+    """Write the manager's lock file (before the first commit, so the commit holds it)."""
+    command = lock_command(manager)
+    if command is None:
+        return True
+    if missing_tool(project, manager, commit_lock):
+        return False
+    manual = manual_steps(project, manager, commit_lock)
+    print(f"Locking the dependencies into {LOCK_FILES[manager]} with {manager}...", flush=True)
     try:
-        created = subprocess.run([sys.executable, "-m", "venv", ".venv"], cwd=project, check=False)
-        if created.returncode != 0:
-            warn("environment creation", "python -m venv failed", manual)
-            return False
-        # Output is not captured, so pip's progress streams to the user's terminal.
-        installed = subprocess.run(
-            [str(python), "-m", "pip", "install", "-e", ".[dev]"],
-            cwd=project,
-            check=False,
-        )
+        locked = subprocess.run(command, cwd=project, env=manager_env(manager), check=False)
     except OSError as error:
-        warn("environment creation", str(error), manual)
+        warn("locking the dependencies", str(error), manual)
         return False
-    if installed.returncode != 0:
-        warn("environment creation", "pip install failed", [manual[0], manual[2]])
+    if locked.returncode != 0:
+        warn("locking the dependencies", f"{shell_line(command)} failed", manual)
         return False
+    return True
+
+
+def create_env(project: Path, manager: str = "pip") -> bool:
+    """Create `.venv` with this interpreter and install the project with its dev extra."""
+    if missing_tool(project, manager, commit_lock=False):
+        return False
+    steps = install_steps(manager, sys.executable, str(venv_python(project)))
+    relative = str(venv_python(Path()))
+    shown = [shell_line(args) for _, args in install_steps(manager, sys.executable, relative)]
+    cd = f"cd {shlex.quote(str(project))}"
+    print(f"Creating .venv with {manager} and installing the project (a few minutes)...")
+    sys.stdout.flush()
+    for index, (label, args) in enumerate(steps):
+        try:
+            # Output is not captured, so the tool's progress streams to the user's terminal.
+            done = subprocess.run(args, cwd=project, env=manager_env(manager), check=False)
+        except OSError as error:
+            warn("environment creation", str(error), [cd, *shown[index:]])
+            return False
+        if done.returncode != 0:
+            warn("environment creation", f"{label} failed", [cd, *shown[index:]])
+            return False
     # The generated Makefile's stamp: `make train`/`make test` then skip a second install.
     (project / INSTALLED_STAMP).touch()
     return True
 
 
-def run_step(name: str, step: Callable[[], object]) -> None:
-    """Run one step; an unexpected error becomes a warning, never a failed hook."""
+def run_step(name: str, step: Callable[[], object]) -> object:
+    """Run one step and return its result; an unexpected error becomes a warning."""
     try:
-        step()
+        return step()
     except Exception as error:  # noqa: BLE001 - a failed hook deletes the project
         warn(name, f"{type(error).__name__}: {error}", [])
+        return None
 
 
 def main() -> int:
@@ -196,10 +412,23 @@ def main() -> int:
         return 0
     run_step("saving the answers", lambda: write_answers(project, answers))
     run_step("removing unselected files", lambda: remove_unselected(project, answers))
-    if as_bool(answers.get("init_git")):
-        run_step("git initialisation", lambda: init_git(project, answers))
+    run_step("moving the selected variants", lambda: move_selected(project, answers))
+    manager = dependency_manager(answers)
+    with_git = as_bool(answers.get("init_git"))
+    ready = False
     if as_bool(answers.get("create_env")):
-        run_step("environment creation", lambda: create_env(project))
+        # Lock before the first commit, so that the commit holds poetry.lock / uv.lock.
+        locked = run_step(
+            "locking the dependencies", lambda: lock_dependencies(project, manager, with_git)
+        )
+        ready = locked is True
+    if with_git:
+        run_step("git initialisation", lambda: init_git(project, answers))
+    if ready:
+        run_step("environment creation", lambda: create_env(project, manager))
+    if as_bool(answers.get("use_dvc")) and with_git:
+        # After the environment, so that a `dvc` installed into `.venv` can be used.
+        run_step("DVC initialisation", lambda: init_dvc(project, answers))
     print(
         textwrap.dedent(
             f"""

@@ -18,7 +18,9 @@ SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
-LICENSES = ("MIT", "BSD-3-Clause", "Proprietary")
+LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
+DEPENDENCY_MANAGERS = ("pip", "poetry", "uv")
+EXPERIMENT_TRACKERS = ("none", "mlflow")
 
 # Import names the generated project (or its tooling) imports: a package with one of
 # these names would shadow the real library inside the project.
@@ -129,10 +131,32 @@ def check_license(license_name: str) -> str | None:
     return None
 
 
+def check_dependency_manager(manager: str) -> str | None:
+    """Return why `manager` is not a supported dependency manager, or None."""
+    if manager not in DEPENDENCY_MANAGERS:
+        return (
+            f"dependency_manager {manager!r} is not supported; "
+            f"choose one of {', '.join(DEPENDENCY_MANAGERS)}"
+        )
+    return None
+
+
+def check_experiment_tracking(tracker: str) -> str | None:
+    """Return why `tracker` is not an offered experiment tracker, or None."""
+    if tracker not in EXPERIMENT_TRACKERS:
+        return (
+            f"experiment_tracking {tracker!r} is not supported; "
+            f"choose one of {', '.join(EXPERIMENT_TRACKERS)}"
+        )
+    return None
+
+
 CHECKS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
     ("project_slug", check_project_slug),
     ("package_name", check_package_name),
     ("python_version", check_python_version),
+    ("dependency_manager", check_dependency_manager),
+    ("experiment_tracking", check_experiment_tracking),
     ("author_email", check_author_email),
     ("open_source_license", check_license),
 )

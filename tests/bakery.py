@@ -8,6 +8,7 @@ import os
 import re
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from types import ModuleType
@@ -125,11 +126,16 @@ def expected_files(answers: Mapping[str, Any]) -> set[str]:
         rendered.add(env.from_string(relative.as_posix()).render(**context))
     rendered.add(post_gen.ANSWERS_FILE)
     removed = post_gen.paths_to_remove(answers)
-    return {
+    kept = {
         path
         for path in rendered
         if not any(path == gone or path.startswith(f"{gone}/") for gone in removed)
     }
+    for source, dest in post_gen.paths_to_move(answers):
+        if source in kept:
+            kept.remove(source)
+            kept.add(dest)
+    return kept
 
 
 def text_files(project: Path) -> list[Path]:
@@ -229,3 +235,72 @@ def git_lines(project: Path, *args: str) -> list[str]:
     proc = run(["git", *args], cwd=project)
     assert proc.returncode == 0, outcome(proc)
     return proc.stdout.splitlines()
+
+
+def validate_k8s(*args: str | Path, cwd: Path, stdin: str | None = None) -> str:
+    """Run `kubernetes-validate --strict`; fail unless every resource passed cleanly."""
+    proc = subprocess.run(
+        [*map(str, tool("kubernetes_validate", "--strict", *args))],
+        cwd=cwd,
+        input=stdin,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+        env=clean_env(),
+    )
+    assert proc.returncode == 0, outcome(proc)
+    # A kind without a schema is only a WARN with exit 0: treat it as a failure too.
+    assert not [line for line in proc.stdout.splitlines() if not line.startswith("INFO ")], outcome(
+        proc
+    )
+    return proc.stdout
+
+
+# Slow tier: real tools and installs, with one cache root shared by every run ----------
+
+LOCK_FILES = {"poetry": "poetry.lock", "uv": "uv.lock"}
+SLOW_TIMEOUT = 1500  # seconds per command: 2 cores and possibly a cold cache
+
+
+def cache_root() -> Path:
+    """One folder for the pip, uv and Poetry caches, shared by every slow run."""
+    if os.environ.get("TEMPLATE_PIP_CACHE"):
+        return Path(os.environ["TEMPLATE_PIP_CACHE"]).parent
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+
+
+def tool_env() -> dict[str, str]:
+    """This environment with the template venv's bin (poetry, uv) first and shared caches."""
+    root = cache_root()
+    tools = str(Path(sys.executable).parent)
+    return clean_env(
+        PATH=f"{tools}{os.pathsep}{os.environ.get('PATH', '')}",
+        PIP_CACHE_DIR=str(root / "pip"),
+        UV_CACHE_DIR=str(root / "uv"),
+        POETRY_CACHE_DIR=str(root / "pypoetry"),
+    )
+
+
+def running_python() -> dict[str, str]:
+    """The python_version answer matching this interpreter (the hook builds .venv with it)."""
+    running = f"{sys.version_info.major}.{sys.version_info.minor}"
+    return {"python_version": running} if running in {"3.10", "3.11", "3.12", "3.13"} else {}
+
+
+def timed(label: str, args: list[Any], cwd: Path) -> Any:
+    """Run a command with the tool environment and print how long it took."""
+    start = time.perf_counter()
+    proc = run(args, cwd=cwd, env=tool_env(), timeout=SLOW_TIMEOUT)
+    print(f"[slow] {label}: exit {proc.returncode} in {time.perf_counter() - start:.1f}s")
+    return proc
+
+
+def assert_ready_with_lock(project: Path, manager: str) -> None:
+    """Assert `.venv` and its stamp exist, the lock file is committed and the tree is clean."""
+    python = project / ".venv" / "bin" / "python"
+    assert python.is_file()
+    assert (project / ".venv" / ".installed").is_file()
+    lock = LOCK_FILES[manager]
+    assert git_lines(project, "ls-files", lock) == [lock]
+    assert git_lines(project, "status", "--porcelain") == []

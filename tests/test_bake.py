@@ -35,6 +35,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
     "python-3.13": {"python_version": "3.13"},
     "license-MIT": {"open_source_license": "MIT"},
     "license-BSD-3-Clause": {"open_source_license": "BSD-3-Clause"},
+    "license-Apache-2.0": {"open_source_license": "Apache-2.0"},
     "license-Proprietary": {"open_source_license": "Proprietary"},
     "no-git": {"init_git": False},
     "unicode-project-name": {"project_name": TRICKY_NAME},
@@ -47,6 +48,7 @@ VARIANTS: dict[str, dict[str, Any]] = {
 LICENSE_MARKERS = {
     "MIT": "Permission is hereby granted",
     "BSD-3-Clause": "Redistribution and use in source and binary forms",
+    "Apache-2.0": "Apache License",
 }
 
 

@@ -6,8 +6,12 @@ import csv
 import hashlib
 import json
 import os
+import socket
+import subprocess
 import sys
 import time
+import urllib.error
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -149,3 +153,115 @@ def test_pre_commit_hooks_pass(trained: tuple[Path, dict[str, Any]]) -> None:
     proc = run([venv_bin / "pre-commit", "run", "--all-files"], cwd=project, env=env)
     print(f"[slow] pre-commit: exit {proc.returncode} in {time.perf_counter() - start:.1f}s")
     assert proc.returncode == 0, outcome(proc)
+
+
+def _free_port() -> int:
+    """Return a loopback port that is free right now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _request(
+    url: str, body: bytes | None = None, content_type: str = "application/json"
+) -> tuple[int, str]:
+    """Send GET (or POST with ``body``) to the local server; return status and text."""
+    headers = {"Content-Type": content_type} if body is not None else {}
+    request = urllib.request.Request(url, data=body, headers=headers)
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def _raw_customers(csv_path: Path) -> list[dict[str, Any]]:
+    """Return a regular and a new (blank TotalCharges) customer from the raw CSV, as JSON."""
+    with csv_path.open(newline="", encoding="utf-8") as handle:
+        rows = list(csv.DictReader(handle))
+    new = [row for row in rows if not row["TotalCharges"].strip()]
+    picked = [rows[0], *new[:1]]
+    customers = []
+    for row in picked:
+        customer: dict[str, Any] = {key: value for key, value in row.items() if key != "Churn"}
+        customer["SeniorCitizen"] = int(row["SeniorCitizen"])
+        customer["tenure"] = int(row["tenure"])
+        customer["MonthlyCharges"] = float(row["MonthlyCharges"])
+        if row["TotalCharges"].strip():
+            customer["TotalCharges"] = float(row["TotalCharges"])
+        customers.append(customer)  # a blank TotalCharges stays " ", as in the file
+    return customers
+
+
+def test_serve_answers_the_api_contract(trained: tuple[Path, dict[str, Any]]) -> None:
+    """It serves the trained model: ready, raw-format rows score, hostile input gets 4xx."""
+    project, answers = trained
+    port = _free_port()
+    python = project / ".venv" / "bin" / "python"
+    args = [str(python), "-m", answers["package_name"], "serve", "--port", str(port)]
+    start = time.perf_counter()
+    server = subprocess.Popen(
+        args,
+        cwd=project,
+        env=clean_env(CHURN_ACCESS_LOG="false"),
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        while True:
+            assert server.poll() is None, f"serve exited {server.returncode}"
+            try:
+                status, text = _request(base + "/ready")
+            except OSError:
+                status, text = 0, ""
+            if status == 200:
+                break
+            assert time.perf_counter() - start < 60, f"not ready after 60 s: {status} {text}"
+            time.sleep(0.2)
+        print(f"[slow] serve ready in {time.perf_counter() - start:.1f}s")
+
+        customers = _raw_customers(project / "data" / "raw" / "telco_churn.csv")
+        for customer in customers:
+            status, text = _request(base + "/predict", json.dumps(customer).encode())
+            assert status == 200, text
+            prediction = json.loads(text)
+            assert 0.0 <= prediction["churn_probability"] <= 1.0
+            assert prediction["customerID"] == customer["customerID"]
+        status, text = _request(
+            base + "/predict/batch", json.dumps({"customers": customers}).encode()
+        )
+        assert status == 200, text
+        assert len(json.loads(text)["predictions"]) == len(customers)
+
+        good = json.dumps(customers[0])
+        hostile = [
+            (b"", "application/json", 422),
+            (b"{not json", "application/json", 422),
+            (good.replace('"tenure": ', '"tenure": -').encode(), "application/json", 422),
+            (json.dumps({**customers[0], "Contract": "Monthly"}).encode(), "application/json", 422),
+            (json.dumps({**customers[0], "extra": 1}).encode(), "application/json", 422),
+            (
+                json.dumps({**customers[0], "MonthlyCharges": None})
+                .replace("null", "NaN")
+                .encode(),
+                "application/json",
+                422,
+            ),
+            (good.encode(), "text/plain", 415),
+            (json.dumps({"customers": [customers[0]] * 1001}).encode(), "application/json", 422),
+        ]
+        for body, content_type, expected in hostile:
+            path = "/predict/batch" if body.startswith(b'{"customers"') else "/predict"
+            status, text = _request(base + path, body, content_type)
+            assert status == expected, f"{body[:60]!r}: {status} {text}"
+        status, text = _request(base + "/metrics")
+        assert status == 200
+        assert 'http_requests_total{method="POST",route="/predict",status="422"}' in text
+        assert server.poll() is None, "the server died on hostile input"
+    finally:
+        server.terminate()
+        _, errors = server.communicate(timeout=30)
+    assert "Traceback" not in errors, errors

@@ -79,9 +79,12 @@ def test_write_answers_is_readable_unicode_json(project: Path) -> None:
     assert json.loads(text) == post_gen.saved_answers(answers)
 
 
-def test_no_option_removes_anything_yet() -> None:
-    """It keeps every file for today's options (LICENSE is chosen by Jinja)."""
-    assert post_gen.paths_to_remove(default_answers()) == []
+def test_every_row_names_an_option_and_poetry_toml_follows_the_manager() -> None:
+    """It removes poetry.toml unless Poetry is chosen (LICENSE is chosen by Jinja)."""
+    with_pip = set(post_gen.paths_to_remove(default_answers()))
+    with_poetry = set(post_gen.paths_to_remove(default_answers(dependency_manager="poetry")))
+    assert with_pip - with_poetry == {"poetry.toml"}
+    assert with_poetry <= with_pip
     for option, _keep, _paths in post_gen.OPTION_PATHS:
         assert option in default_answers(), f"{option} is not in cookiecutter.json"
 

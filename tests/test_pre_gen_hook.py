@@ -35,10 +35,11 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "email-no-dot": ({"author_email": "a@b"}, "author_email"),
     "email-with-space": ({"author_email": "a b@example.com"}, "author_email"),
     "license-GPL": ({"open_source_license": "GPL"}, "open_source_license"),
+    "manager-conda": ({"dependency_manager": "conda"}, "dependency_manager"),
 }
 # Choice variables: cookiecutter itself rejects an unlisted value passed as extra
 # context (ValueError) before any hook runs; the hook still guards replayed answers.
-CHOICE_VARIABLES = {"python_version", "open_source_license"}
+CHOICE_VARIABLES = {"python_version", "open_source_license", "dependency_manager"}
 
 
 def _valid_answers(**overrides: Any) -> dict[str, Any]:
@@ -65,7 +66,11 @@ def test_validate_names_the_refused_answer(overrides: dict[str, Any], answer: st
         {"package_name": "c" * 50},  # the longest name whose generated code stays formatted
         {"author_email": "zoë.o'brien+churn@example.co.uk"},
         *({"python_version": version} for version in ("3.10", "3.11", "3.12", "3.13")),
-        *({"open_source_license": name} for name in ("MIT", "BSD-3-Clause", "Proprietary")),
+        *(
+            {"open_source_license": name}
+            for name in ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
+        ),
+        *({"dependency_manager": name} for name in ("pip", "poetry", "uv")),
     ],
     ids=repr,
 )

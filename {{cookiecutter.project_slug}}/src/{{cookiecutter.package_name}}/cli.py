@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .config import DEFAULT_CONFIG_PATH, load_config
+from .config import load_config
 from .errors import ChurnError
 
 app = typer.Typer(
@@ -22,14 +22,20 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_show_locals=False,
 )
-data_app = typer.Typer(help="Create raw data.", no_args_is_help=True)
+data_app = typer.Typer(help="Create, validate and split raw data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
 
 console = Console()
 error_console = Console(stderr=True)
 
 ConfigOption = Annotated[
-    Path, typer.Option("--config", "-c", help="YAML settings file.", show_default=True)
+    Path | None,
+    typer.Option(
+        "--config",
+        "-c",
+        help="YAML settings file.",
+        show_default="params.yaml if it exists, else configs/config.yaml",
+    ),
 ]
 
 
@@ -81,7 +87,7 @@ def data_generate(
     if_missing: Annotated[
         bool, typer.Option("--if-missing", help="Do nothing if the file already exists.")
     ] = False,
-    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    config: ConfigOption = None,
 ) -> None:
     """Write a seeded synthetic data set in the exact raw IBM Telco format."""
     with user_errors():
@@ -97,12 +103,51 @@ def data_generate(
     console.print(f"Wrote {count} synthetic customers to {path}")
 
 
+@data_app.command("validate")
+def data_validate(
+    data: Annotated[
+        Path | None, typer.Option(help="Raw Telco-format CSV (default: data.raw_path).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Validate the raw CSV and write its rows, columns and churn rate to reports/."""
+    from .pipelines.preparation import VALIDATION_FILE, validate_raw
+
+    with user_errors():
+        settings = load_config(config)
+        summary = validate_raw(settings, data)
+    console.print(
+        f"{summary['path']}: {summary['rows']} rows, {summary['columns']} columns, "
+        f"churn rate {summary['churn_rate']:.1%}; "
+        f"summary in {settings.paths.reports_dir / VALIDATION_FILE}"
+    )
+
+
+@data_app.command("split")
+def data_split(
+    data: Annotated[
+        Path | None, typer.Option(help="Raw Telco-format CSV (default: data.raw_path).")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Write the stratified train and hold-out files under data.processed_dir."""
+    from .pipelines.preparation import split_raw
+
+    with user_errors():
+        settings = load_config(config)
+        hold_out = split_raw(settings, data)
+    console.print(
+        f"Split {hold_out.rows} rows into {len(hold_out.train)} train and "
+        f"{len(hold_out.test)} hold-out rows in {settings.data.processed_dir}/"
+    )
+
+
 @app.command()
 def train(
     data: Annotated[
         Path | None, typer.Option(help="Raw Telco-format CSV (default: data.raw_path).")
     ] = None,
-    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    config: ConfigOption = None,
 ) -> None:
     """Train, evaluate on a stratified hold-out set, and save the model and reports."""
     from .pipelines.training import run_training
@@ -118,12 +163,23 @@ def train(
 
 
 @app.command()
+def fit(config: ConfigOption = None) -> None:
+    """Fit on the split from `data split` and save the model (`evaluate` writes the reports)."""
+    from .pipelines.training import run_fit
+
+    with user_errors(), _steps() as step:
+        result = run_fit(load_config(config), on_step=step)
+    console.print(_metrics_table("Hold-out metrics", result.evaluation.metrics))
+    console.print(f"Model {result.metadata['model_version']} saved to {result.models_dir}/")
+
+
+@app.command()
 def evaluate(
     data: Annotated[
         Path | None,
         typer.Option(help="Labelled raw-format CSV (default: the hold-out set from train)."),
     ] = None,
-    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    config: ConfigOption = None,
 ) -> None:
     """Score the saved model on labelled data and rewrite the metrics and figures."""
     from .pipelines.evaluation import run_evaluation
@@ -140,7 +196,7 @@ def predict(
         Path, typer.Option("--input", "-i", help="Raw-format CSV to score (Churn optional).")
     ],
     output_path: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
-    config: ConfigOption = DEFAULT_CONFIG_PATH,
+    config: ConfigOption = None,
     chunk_size: Annotated[
         int | None, typer.Option(min=1, help="Rows per chunk (default: predict.chunk_size).")
     ] = None,
@@ -171,4 +227,41 @@ def predict(
         )
     console.print(
         f"Scored {result.rows:,} rows with model {result.model_version} into {result.output}"
+    )
+
+
+@app.command()
+def serve(
+    host: Annotated[str | None, typer.Option(help="Address to bind (default: CHURN_HOST).")] = None,
+    port: Annotated[
+        int | None, typer.Option(min=0, max=65535, help="Port (default: CHURN_PORT, 8000).")
+    ] = None,
+    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
+    log_level: Annotated[
+        str | None, typer.Option(help="critical, error, warning, info or debug.")
+    ] = None,
+) -> None:
+    """Serve the HTTP prediction API with uvicorn (settings: CHURN_* environment variables)."""
+    import os
+
+    import uvicorn
+
+    from .serving.logs import logging_config
+    from .serving.settings import ENV_PREFIX, load_settings
+
+    overrides = {"host": host, "port": port, "log_level": log_level}
+    with user_errors():
+        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    # Workers build the app from the environment: pass the command-line choices on.
+    os.environ[f"{ENV_PREFIX}LOG_LEVEL"] = settings.log_level
+    uvicorn.run(
+        f"{__package__}.serving.app:create_app",
+        factory=True,
+        host=settings.host,
+        port=settings.port,
+        workers=workers,
+        log_level=settings.log_level,
+        log_config=logging_config(settings.log_level),
+        access_log=False,  # the app writes its own JSON access log, with request ids
+        server_header=False,
     )

@@ -1,4 +1,4 @@
-"""Project configuration: a pydantic model of ``configs/config.yaml``, validated on load."""
+"""Project configuration: a pydantic model of the settings file, validated on load."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 from .errors import ConfigError
 
 DEFAULT_CONFIG_PATH = Path("configs/config.yaml")
+# The settings file is the first of these that exists (params.yaml: DVC's params file).
+CONFIG_CANDIDATES = (Path("params.yaml"), DEFAULT_CONFIG_PATH)
 EstimatorName = Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
 ClassWeight = Literal["balanced"] | None
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
@@ -133,8 +135,22 @@ def parse_config(payload: Any, source: Path = DEFAULT_CONFIG_PATH) -> Config:
         raise ConfigError(_describe(exc, source)) from None
 
 
-def load_config(path: Path = DEFAULT_CONFIG_PATH) -> Config:
-    """Read and validate a YAML configuration file."""
+def default_config_path() -> Path:
+    """Return the first settings file that exists: ``params.yaml``, else ``configs/config.yaml``."""
+    for path in CONFIG_CANDIDATES:
+        if path.is_file():
+            return path
+    names = " nor ".join(str(path) for path in CONFIG_CANDIDATES)
+    raise ConfigError(
+        f"no settings file: neither {names} exists in {Path.cwd()}; "
+        "run from the project root or pass --config"
+    )
+
+
+def load_config(path: Path | None = None) -> Config:
+    """Read and validate a YAML configuration file (default: ``default_config_path()``)."""
+    if path is None:
+        path = default_config_path()
     if not path.is_file():
         raise ConfigError(f"config file not found: {path}")
     try:

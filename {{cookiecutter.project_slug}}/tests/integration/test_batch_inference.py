@@ -8,6 +8,7 @@ from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.load import load_raw
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.models.artifacts import load_model
+from {{ cookiecutter.package_name }}.models.inference import load_predictor
 from {{ cookiecutter.package_name }}.models.predict import predict_proba
 from {{ cookiecutter.package_name }}.pipelines.batch_inference import (
     OUTPUT_COLUMNS,
@@ -82,3 +83,16 @@ def test_a_header_only_file_gives_a_header_only_output(
     output = tmp_path / "out.csv"
     assert score_csv(source, output, settings.paths.models_dir).rows == 0
     assert output.read_text().strip() == ",".join(OUTPUT_COLUMNS)
+
+
+def test_the_cli_output_equals_the_predictor_output(
+    tmp_path: Path, trained: tuple[Config, TrainingResult]
+) -> None:
+    settings, _ = trained
+    output = tmp_path / "scored.csv"
+    result = score_csv(settings.data.raw_path, output, settings.paths.models_dir, chunk_size=128)
+    predictor = load_predictor(settings.paths.models_dir)
+    assert result.backend == predictor.backend == "onnx"
+    expected = predictor.predict_frame(load_raw(settings.data.raw_path)).round(6)
+    scored = pd.read_csv(output, dtype={"customerID": str})
+    assert scored["churn_probability"].to_numpy() == pytest.approx(expected, abs=1e-12)

@@ -3,13 +3,18 @@ from pathlib import Path
 import pytest
 
 from {{ cookiecutter.package_name }}.config import (
+    CONFIG_CANDIDATES,
     Config,
+    default_config_path,
     load_config,
     parse_config,
 )
 from {{ cookiecutter.package_name }}.errors import ConfigError
 
-PROJECT_CONFIG = Path(__file__).resolve().parents[2] / "configs" / "config.yaml"
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+PROJECT_CONFIG = next(
+    PROJECT_ROOT / name for name in CONFIG_CANDIDATES if (PROJECT_ROOT / name).is_file()
+)
 
 
 def test_the_shipped_config_is_valid_and_matches_the_defaults() -> None:
@@ -50,3 +55,17 @@ def test_a_non_mapping_is_a_config_error() -> None:
 def test_estimator_params_follow_the_selected_estimator() -> None:
     settings = parse_config({"model": {"estimator": "random_forest"}})
     assert settings.model.estimator_params()["n_estimators"] == 300
+
+
+def test_the_default_config_is_params_yaml_first_then_configs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(ConfigError, match="no settings file"):
+        default_config_path()
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "config.yaml").write_text("seed: 1\n")
+    assert default_config_path() == Path("configs/config.yaml")
+    (tmp_path / "params.yaml").write_text("seed: 2\n")
+    assert default_config_path() == Path("params.yaml")
+    assert load_config().seed == 2

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 from dataclasses import dataclass
 from pathlib import Path
@@ -14,6 +16,7 @@ from ..errors import ModelError
 from ..files import atomic_path, sha256_file, write_json
 
 MODEL_FILE = "model.joblib"
+ONNX_FILE = "model.onnx"
 METADATA_FILE = "metadata.json"
 
 
@@ -62,23 +65,33 @@ def read_metadata(models_dir: Path) -> dict[str, Any]:
     return metadata
 
 
+def model_file(models_dir: Path, name: str, checksum: str | None, key: str) -> bytes:
+    """Return the bytes of a model file in ``models_dir`` that matches its recorded SHA-256.
+
+    ``key`` names the metadata entry ``name`` came from. The bytes that were hashed are the
+    bytes returned, so a file swapped after the check is never loaded.
+    """
+    if Path(name).name != name or name in {".", ".."}:
+        raise ModelError(f"{key} {name!r} in metadata must be a file name inside {models_dir}/")
+    path = models_dir / name
+    if not path.is_file():
+        raise ModelError(f"model file not found: {path}; run train first")
+    content = path.read_bytes()
+    if checksum is None or hashlib.sha256(content).hexdigest() != checksum:
+        raise ModelError(
+            f"{path} does not match the checksum in {METADATA_FILE}; retrain the model"
+        )
+    return content
+
+
 def load_model(models_dir: Path) -> LoadedModel:
     """Load the model named in the metadata from ``models_dir`` after checking its SHA-256."""
     metadata = read_metadata(models_dir)
     name = str(metadata.get("model_file", MODEL_FILE))
-    if Path(name).name != name or name in {".", ".."}:
-        raise ModelError(
-            f"model_file {name!r} in metadata must be a file name inside {models_dir}/"
-        )
+    content = model_file(models_dir, name, metadata["model_sha256"], "model_file")
     path = models_dir / name
-    if not path.is_file():
-        raise ModelError(f"model file not found: {path}; run train first")
-    if sha256_file(path) != metadata["model_sha256"]:
-        raise ModelError(
-            f"{path} does not match the checksum in {METADATA_FILE}; retrain the model"
-        )
     try:
-        pipeline = joblib.load(path)
+        pipeline = joblib.load(io.BytesIO(content))
     except Exception as exc:  # a corrupt or incompatible pickle can raise almost anything
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
     if not isinstance(pipeline, Pipeline):

@@ -16,6 +16,18 @@ _METRIC_HELP = {
 }
 
 
+def _backend(metadata: dict[str, Any]) -> str:
+    export = metadata.get("onnx") or {}
+    if export.get("file"):
+        return (
+            f"ONNX Runtime (`{export['file']}`, {export['precision']} inputs; largest difference "
+            f"from scikit-learn on the hold-out set {export['max_abs_diff']:.2g}, "
+            f"tolerance {export['tolerance']:g})."
+        )
+    reason = export.get("reason", "no ONNX export was made")
+    return f"scikit-learn (`{metadata.get('model_file', 'model.joblib')}`): {reason}."
+
+
 def render_model_card(metadata: dict[str, Any]) -> str:
     """Return the model card of a trained model as Markdown."""
     metrics = metadata["metrics"]
@@ -35,6 +47,7 @@ def render_model_card(metadata: dict[str, Any]) -> str:
 - Estimator: `{metadata["estimator"]}` in a scikit-learn Pipeline (imputation, scaling,
   one-hot encoding of the schema's levels).
 - Created: {metadata["created_at"]}; libraries: {versions}.
+- Serving backend: {_backend(metadata)}
 - Decision threshold: {metadata["threshold"]:g} (a customer is flagged when the churn
   probability is at least this).
 - Hyper-parameters:

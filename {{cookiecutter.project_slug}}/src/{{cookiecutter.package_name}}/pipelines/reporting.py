@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
@@ -12,6 +13,7 @@ from ..config import Config
 from ..data.load import split_xy
 from ..files import write_json, write_text
 from ..models.evaluate import compute_metrics, feature_importance
+from ..models.plot_data import write_plot_data
 from ..models.plots import write_figures
 from ..models.predict import predict_proba
 
@@ -28,18 +30,34 @@ class Evaluation:
     metrics_path: Path
 
 
-def evaluate_and_report(
-    pipeline: Pipeline, test: pd.DataFrame, n_train: int, threshold: float, config: Config
-) -> Evaluation:
-    """Score the parsed hold-out frame, then write metrics, importance and figures."""
-    features, target = split_xy(test)
-    probabilities = predict_proba(pipeline, features)
-    metrics: dict[str, float | int] = {
+def _metrics(
+    target: pd.Series, probabilities: np.ndarray, n_train: int, threshold: float
+) -> dict[str, float | int]:
+    return {
         **compute_metrics(target, probabilities, threshold),
         "threshold": threshold,
         "n_train": n_train,
-        "n_test": len(test),
+        "n_test": len(target),
     }
+
+
+def hold_out_evaluation(
+    pipeline: Pipeline, test: pd.DataFrame, n_train: int, threshold: float, config: Config
+) -> Evaluation:
+    """Score the parsed hold-out frame without writing anything (no figures)."""
+    features, target = split_xy(test)
+    metrics = _metrics(target, predict_proba(pipeline, features), n_train, threshold)
+    reports = config.paths.reports_dir
+    return Evaluation(metrics=metrics, figures=[], metrics_path=reports / METRICS_FILE)
+
+
+def evaluate_and_report(
+    pipeline: Pipeline, test: pd.DataFrame, n_train: int, threshold: float, config: Config
+) -> Evaluation:
+    """Score the parsed hold-out frame, then write metrics, importance, figures and plot data."""
+    features, target = split_xy(test)
+    probabilities = predict_proba(pipeline, features)
+    metrics = _metrics(target, probabilities, n_train, threshold)
     importances = feature_importance(
         pipeline, features, target, config.evaluation.permutation_repeats, config.seed
     )
@@ -51,6 +69,13 @@ def evaluate_and_report(
         threshold,
         importances,
         reports / "figures",
+        calibration_bins=config.evaluation.calibration_bins,
+    )
+    write_plot_data(
+        target,
+        probabilities,
+        threshold,
+        reports / "plots",
         calibration_bins=config.evaluation.calibration_bins,
     )
     write_json(reports / METRICS_FILE, metrics)

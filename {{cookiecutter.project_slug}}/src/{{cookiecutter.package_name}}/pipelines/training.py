@@ -10,22 +10,29 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-import pandas as pd
-from sklearn.model_selection import train_test_split
-
 from .. import __version__
 from ..config import Config
-from ..data.load import check_both_classes, parse_raw, read_raw, split_xy
-from ..data.schema import TARGET_COLUMN
-from ..errors import DataError
-from ..files import atomic_path, sha256_file, write_text
+from ..data.load import split_xy
+from ..files import sha256_file, write_text
 from ..models.artifacts import save_model
 from ..models.model_card import render_model_card
+from ..models.onnx_export import export_onnx
 from ..models.train import fit_pipeline
-from .reporting import Evaluation, evaluate_and_report
+from .preparation import HoldOut, read_split, split_raw
+from .reporting import Evaluation, evaluate_and_report, hold_out_evaluation
+from .tracking import log_training_run
 
 MODEL_CARD_FILE = "model_card.md"
-_LIBRARIES = ("scikit-learn", "pandas", "numpy", "joblib", "pandera")
+_LIBRARIES = (
+    "scikit-learn",
+    "pandas",
+    "numpy",
+    "joblib",
+    "pandera",
+    "skl2onnx",
+    "onnx",
+    "onnxruntime",
+)
 
 
 @dataclass(frozen=True)
@@ -41,11 +48,6 @@ def _noop(_: str) -> None:
     """Ignore a progress message."""
 
 
-def _write_split(raw: pd.DataFrame, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        raw.to_csv(tmp, index=False)
-
-
 def library_versions() -> dict[str, str]:
     """Return the versions of Python and the libraries a saved model depends on."""
     return {"python": platform.python_version(), **{name: version(name) for name in _LIBRARIES}}
@@ -57,36 +59,43 @@ def run_training(
     """Train on a raw Telco-format CSV and write the model, metadata, metrics and figures.
 
     The raw file is only read. Its hold-out split is written, rows unchanged, to
-    ``data/processed/train.csv`` and ``test.csv`` so that ``evaluate`` can reuse it.
+    ``data/processed/train.csv`` and ``test.csv`` so that ``evaluate`` can reuse it. The
+    model is saved as ``model.onnx`` (when it converts and matches scikit-learn on the
+    hold-out set) and ``model.joblib``, then ``metadata.json`` with both checksums.
     """
     path = data_path or config.data.raw_path
-    on_step(f"Reading {path}")
-    raw = read_raw(path)
-    frame = parse_raw(raw, source=str(path))
-    check_both_classes(frame, str(path))
+    on_step(f"Reading {path} and splitting a stratified hold-out set")
+    hold_out = split_raw(config, path)
+    return fit_and_save(config, hold_out, on_step)
 
-    on_step("Splitting a stratified hold-out set")
-    try:
-        train_index, test_index = train_test_split(
-            frame.index,
-            test_size=config.split.test_size,
-            stratify=frame[TARGET_COLUMN],
-            random_state=config.seed,
-        )
-    except ValueError as exc:  # too few rows for a stratified split of this size
-        raise DataError(
-            f"{path}: cannot make a stratified {config.split.test_size:.0%} hold-out set "
-            f"from {len(frame)} rows ({exc})"
-        ) from None
-    _write_split(raw.loc[train_index], config.data.processed_dir / "train.csv")
-    _write_split(raw.loc[test_index], config.data.processed_dir / "test.csv")
-    train, test = frame.loc[train_index], frame.loc[test_index]
 
+def run_fit(config: Config, on_step: Callable[[str], None] = _noop) -> TrainingResult:
+    """Fit on the split that ``data split`` wrote and save the model (no figures).
+
+    The hold-out metrics go into ``metadata.json`` only; ``evaluate`` writes the reports.
+    """
+    on_step(f"Reading the split in {config.data.processed_dir}/")
+    return fit_and_save(config, read_split(config), on_step, report=False)
+
+
+def fit_and_save(
+    config: Config,
+    hold_out: HoldOut,
+    on_step: Callable[[str], None] = _noop,
+    *,
+    report: bool = True,
+) -> TrainingResult:
+    """Fit on the training rows, evaluate on the hold-out rows, export and save the model."""
+    path, train, test = hold_out.source, hold_out.train, hold_out.test
     on_step(f"Fitting {config.model.estimator} on {len(train)} rows")
     pipeline = fit_pipeline(config.model, *split_xy(train), seed=config.seed)
 
     on_step(f"Evaluating on {len(test)} hold-out rows")
-    evaluation = evaluate_and_report(pipeline, test, len(train), config.model.threshold, config)
+    score = evaluate_and_report if report else hold_out_evaluation
+    evaluation = score(pipeline, test, len(train), config.model.threshold, config)
+
+    on_step(f"Exporting the model to ONNX and checking it on {len(test)} hold-out rows")
+    onnx_export = export_onnx(pipeline, split_xy(test)[0], config.paths.models_dir)
 
     on_step(f"Saving the model to {config.paths.models_dir}/")
     data_sha = sha256_file(path)
@@ -101,13 +110,18 @@ def run_training(
         "data": {
             "path": str(path),
             "sha256": data_sha,
-            "rows": len(frame),
-            "churn_rate": round(float(frame[TARGET_COLUMN].mean()), 6),
+            "rows": hold_out.rows,
+            "churn_rate": hold_out.churn_rate,
         },
         "split": {"test_size": config.split.test_size, "seed": config.seed},
         "package_version": __version__,
         "library_versions": library_versions(),
+        "onnx": onnx_export,
     }
     saved = save_model(pipeline, metadata, config.paths.models_dir)
     write_text(config.paths.models_dir / MODEL_CARD_FILE, render_model_card(saved))
-    return TrainingResult(metadata=saved, evaluation=evaluation, models_dir=config.paths.models_dir)
+    result = TrainingResult(
+        metadata=saved, evaluation=evaluation, models_dir=config.paths.models_dir
+    )
+    log_training_run(config, result)
+    return result

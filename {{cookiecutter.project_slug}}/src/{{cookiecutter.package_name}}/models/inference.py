@@ -1,0 +1,172 @@
+"""Score validated customers fast: column arrays in, churn probabilities out, no pandas needed."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Literal
+
+import numpy as np
+
+from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
+from ..errors import ModelError
+from .artifacts import MODEL_FILE, load_model, model_file, read_metadata
+from .encoding import Columns, Encoder, numeric_array
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+logger = logging.getLogger(__name__)
+
+Backend = Literal["onnx", "sklearn"]
+#: The exported graph's one input (the encoded matrix) and the output read from it.
+INPUT = "features"
+OUTPUTS = ["probabilities"]
+
+
+def records_to_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
+    """Turn customer records (feature name -> value) into one list per feature column."""
+    return {column: [record[column] for record in records] for column in FEATURE_COLUMNS}
+
+
+def text_array(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+    """Return a column of category levels as an (n, 1) object array of str."""
+    if isinstance(values, np.ndarray) and values.dtype == object:
+        return values.reshape(-1, 1)
+    return np.array(values, dtype=object).reshape(-1, 1)
+
+
+def onnx_session(model: bytes, threads: int = 1) -> Any:
+    """Return an ONNX Runtime CPU session tuned for low-latency calls on small batches."""
+    import onnxruntime as ort
+
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
+    options.add_session_config_entry("session.intra_op.allow_spinning", "0")
+    options.log_severity_level = 3
+    return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
+
+
+@dataclass(frozen=True)
+class Predictor:
+    """A loaded model that scores column arrays with the fastest backend available."""
+
+    metadata: dict[str, Any]
+    backend: Backend
+    score_columns: Callable[[Columns], np.ndarray]
+    score_row: Callable[[Mapping[str, Any]], float]
+
+    @property
+    def version(self) -> str:
+        """Return the model version recorded at training time."""
+        return str(self.metadata["model_version"])
+
+    @property
+    def threshold(self) -> float:
+        """Return the decision threshold recorded at training time."""
+        return float(self.metadata["threshold"])
+
+    def predict_columns(self, columns: Columns) -> np.ndarray:
+        """Return the churn probability of each customer given one sequence per feature."""
+        return self.score_columns(columns)
+
+    def predict_row(self, row: Mapping[str, Any]) -> float:
+        """Return the churn probability of one customer (feature name -> value)."""
+        return self.score_row(row)
+
+    def predict_records(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
+        """Return the churn probability of each customer record."""
+        return self.score_columns(records_to_columns(records))
+
+    def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
+        """Return the churn probability of each row of a parsed raw frame."""
+        return self.score_columns({column: frame[column].to_numpy() for column in FEATURE_COLUMNS})
+
+
+Scorers = tuple[Callable[[Columns], np.ndarray], Callable[[Mapping[str, Any]], float]]
+
+
+def _sklearn_scorers(pipeline: Any) -> Scorers:
+    import pandas as pd
+
+    def score(columns: Columns) -> np.ndarray:
+        frame = pd.DataFrame(
+            {
+                **{c: text_array(columns[c]).ravel() for c in CATEGORICAL_FEATURES},
+                **{c: numeric_array(columns[c]).ravel() for c in NUMERIC_FEATURES},
+            },
+            columns=list(FEATURE_COLUMNS),
+        )
+        return np.asarray(pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
+
+    def score_row(row: Mapping[str, Any]) -> float:
+        return float(score({column: [row[column]] for column in FEATURE_COLUMNS})[0])
+
+    return score, score_row
+
+
+def _onnx_scorers(session: Any, encoder: Encoder) -> Scorers:
+    run, encode, encode_row = session.run, encoder.encode, encoder.encode_row
+
+    def score(columns: Columns) -> np.ndarray:
+        probabilities: np.ndarray = run(OUTPUTS, {INPUT: encode(columns)})[0]
+        return probabilities[:, 1].astype(np.float64)
+
+    def score_row(row: Mapping[str, Any]) -> float:
+        return float(run(OUTPUTS, {INPUT: encode_row(row)})[0][0, 1])
+
+    return score, score_row
+
+
+def _load_session(
+    models_dir: Path, name: str, checksum: str | None, threads: int, width: int
+) -> Any:
+    path = models_dir / name
+    payload = model_file(models_dir, name, checksum, "onnx.file")
+    try:
+        session = onnx_session(payload, threads)
+    except Exception as exc:  # ONNX Runtime raises its own exception types for a bad graph
+        detail = (str(exc).splitlines() or [""])[0][:160]
+        raise ModelError(
+            f"{path}: cannot load ONNX model ({type(exc).__name__}: {detail})"
+        ) from None
+    inputs = [(node.name, node.shape[-1]) for node in session.get_inputs()]
+    outputs = {node.name for node in session.get_outputs()}
+    if inputs != [(INPUT, width)] or not set(OUTPUTS) <= outputs:
+        raise ModelError(f"{path}: ONNX inputs or outputs do not match the saved encoding")
+    return session
+
+
+def load_predictor(models_dir: Path, *, threads: int = 1) -> Predictor:
+    """Load the checksummed model from ``models_dir`` and return a ``Predictor`` for it.
+
+    The ONNX export is used when training wrote one; a missing, tampered or unreadable
+    ``model.onnx`` that the metadata names raises ``ModelError``. Without an export the
+    scikit-learn pipeline scores, with a warning. ``threads`` sets ONNX Runtime's
+    intra-op threads (1 suits a web worker; 0 lets it use every core).
+    """
+    metadata = read_metadata(models_dir)
+    export = metadata.get("onnx")
+    if not isinstance(export, dict):
+        export = {"file": None, "reason": "the metadata has no onnx entry"}
+    name = export.get("file")
+    if not name:
+        reason = export.get("reason", "no reason recorded")
+        logger.warning("No ONNX model in %s/ (%s); scoring with scikit-learn", models_dir, reason)
+        loaded = load_model(models_dir)
+        return Predictor(loaded.metadata, "sklearn", *_sklearn_scorers(loaded.pipeline))
+    joblib_name = str(metadata.get("model_file", MODEL_FILE))
+    model_file(models_dir, joblib_name, metadata["model_sha256"], "model_file")
+    try:
+        encoder = Encoder.from_metadata(export["encoding"])
+    except (KeyError, TypeError, AttributeError) as exc:
+        raise ModelError(
+            f"{models_dir}/metadata.json: no usable onnx.encoding ({exc!r}); run train again"
+        ) from None
+    session = _load_session(models_dir, str(name), export.get("sha256"), threads, encoder.width)
+    return Predictor(metadata, "onnx", *_onnx_scorers(session, encoder))

@@ -1,0 +1,1 @@
+"""The HTTP prediction service: FastAPI app factory, schemas, routers and dependencies."""

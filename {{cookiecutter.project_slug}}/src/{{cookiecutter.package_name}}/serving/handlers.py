@@ -1,0 +1,77 @@
+"""Exception handlers: every client mistake becomes a 4xx JSON body naming the problem."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import msgspec
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from .body import InvalidBodyError
+
+logger = logging.getLogger(__name__)
+
+JSON = "application/json"
+#: Most validation errors listed in one answer (a bad 1,000-row batch stays small).
+MAX_ERRORS = 20
+_encode = msgspec.json.Encoder().encode
+
+
+def json_response(
+    payload: Any, status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """Return ``payload`` serialised by msgspec (C), with no response model pass."""
+    return Response(_encode(payload), status_code=status, media_type=JSON, headers=headers)
+
+
+def error_items(
+    errors: Iterable[Any], prefix: Sequence[str | int] = ("body",)
+) -> list[dict[str, Any]]:
+    """Return FastAPI-style error items (loc, msg, type) without echoing the input."""
+    items = []
+    for error in errors:
+        items.append(
+            {"loc": [*prefix, *error["loc"]], "msg": str(error["msg"]), "type": str(error["type"])}
+        )
+        if len(items) == MAX_ERRORS:
+            break
+    return items
+
+
+async def invalid_body(_: Request, exc: Exception) -> Response:
+    """Answer 422 with the fields that failed validation of the raw body."""
+    assert isinstance(exc, InvalidBodyError)
+    errors = exc.error.errors(include_url=False, include_input=False, include_context=False)
+    return json_response({"detail": error_items(errors)}, 422)
+
+
+async def invalid_request(_: Request, exc: Exception) -> Response:
+    """Answer 422 for FastAPI's own parameter validation, in the same shape."""
+    assert isinstance(exc, RequestValidationError)
+    return json_response({"detail": error_items(exc.errors(), prefix=())}, 422)
+
+
+async def http_error(_: Request, exc: Exception) -> Response:
+    """Answer an ``HTTPException`` with its status and message."""
+    assert isinstance(exc, HTTPException)
+    return json_response({"detail": exc.detail}, exc.status_code, exc.headers)
+
+
+async def server_error(request: Request, exc: Exception) -> Response:
+    """Log an unexpected error with its request id and answer a generic 500."""
+    request_id = request.scope.get("state", {}).get("request_id")
+    logger.exception("unhandled error (request_id=%s)", request_id, exc_info=exc)
+    return json_response({"detail": "internal server error", "request_id": request_id}, 500)
+
+
+def add_exception_handlers(app: FastAPI) -> None:
+    """Register the handlers on ``app``."""
+    app.add_exception_handler(InvalidBodyError, invalid_body)
+    app.add_exception_handler(RequestValidationError, invalid_request)
+    app.add_exception_handler(HTTPException, http_error)
+    app.add_exception_handler(Exception, server_error)

@@ -1,0 +1,236 @@
+"""The HTTP API: the contract of each endpoint, hostile input, and a missing or bad model."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+from {{ cookiecutter.package_name }}.serving.schemas import (
+    EXAMPLE_CUSTOMER,
+    NEW_CUSTOMER,
+)
+
+CUSTOMER: dict[str, Any] = dict(EXAMPLE_CUSTOMER)
+ServeFactory = Callable[..., TestClient]  # the `serve` fixture
+
+
+def test_health_and_ready_answer_200_with_the_model_version(client: TestClient) -> None:
+    assert client.get("/health").json() == {"status": "ok"}
+    ready = client.get("/ready")
+    assert ready.status_code == 200
+    assert ready.json()["status"] == "ready"
+    assert ready.json()["model_version"]
+
+
+def test_predict_scores_one_customer_and_echoes_the_id(client: TestClient) -> None:
+    answer = client.post("/predict", json=CUSTOMER)
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["customerID"] == CUSTOMER["customerID"]
+    assert 0.0 <= body["churn_probability"] <= 1.0
+    assert body["churn"] == (body["churn_probability"] >= 0.5)
+    assert body["model_version"] == client.get("/ready").json()["model_version"]
+
+
+@pytest.mark.parametrize("blank", [" ", "", None])
+def test_a_new_customer_with_blank_total_charges_is_accepted(
+    client: TestClient, blank: str | None
+) -> None:
+    answer = client.post("/predict", json={**NEW_CUSTOMER, "TotalCharges": blank})
+    assert answer.status_code == 200, answer.text
+
+
+def test_customer_id_is_optional(client: TestClient) -> None:
+    customer = {key: value for key, value in CUSTOMER.items() if key != "customerID"}
+    answer = client.post("/predict", json=customer)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["customerID"] is None
+
+
+def test_batch_returns_predictions_in_order(client: TestClient) -> None:
+    customers = [{**CUSTOMER, "customerID": f"C{i}", "tenure": i} for i in range(25)]
+    answer = client.post("/predict/batch", json={"customers": customers})
+    assert answer.status_code == 200, answer.text
+    predictions = answer.json()["predictions"]
+    assert [p["customerID"] for p in predictions] == [c["customerID"] for c in customers]
+    single = client.post("/predict", json=customers[7]).json()
+    assert predictions[7]["churn_probability"] == pytest.approx(single["churn_probability"])
+
+
+def test_an_oversized_batch_is_refused_naming_the_limit(
+    serve: ServeFactory, models_dir: Path
+) -> None:
+    with serve(models_dir, max_batch_size=3) as small:
+        answer = small.post("/predict/batch", json={"customers": [CUSTOMER] * 4})
+    assert answer.status_code == 422
+    error = answer.json()["detail"][0]
+    assert error["loc"] == ["body", "customers"]
+    assert "at most 3" in error["msg"]
+
+
+def test_an_empty_batch_is_refused(client: TestClient) -> None:
+    answer = client.post("/predict/batch", json={"customers": []})
+    assert answer.status_code == 422
+
+
+def test_a_body_over_the_size_limit_gets_413(serve: ServeFactory, models_dir: Path) -> None:
+    with serve(models_dir, max_body_bytes=2048) as small:
+        answer = small.post("/predict/batch", json={"customers": [CUSTOMER] * 10})
+    assert answer.status_code == 413
+    assert "2048" in answer.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    ("change", "field"),
+    [
+        ({"Contract": "Monthly"}, "Contract"),
+        ({"tenure": -1}, "tenure"),
+        ({"tenure": 12.5}, "tenure"),
+        ({"SeniorCitizen": 2}, "SeniorCitizen"),
+        ({"SeniorCitizen": True}, "SeniorCitizen"),
+        ({"MonthlyCharges": "29.85"}, "MonthlyCharges"),
+        ({"MonthlyCharges": 1e300}, "MonthlyCharges"),
+        ({"TotalCharges": "  "}, "TotalCharges"),
+        ({"gender": None}, "gender"),
+        ({"Churn": "Yes"}, "Churn"),
+        ({"customerID": "x" * 65}, "customerID"),
+    ],
+)
+def test_a_bad_field_gets_422_naming_it(
+    client: TestClient, change: dict[str, Any], field: str
+) -> None:
+    answer = client.post("/predict", json={**CUSTOMER, **change})
+    assert answer.status_code == 422
+    assert ["body", field] in [error["loc"][:2] for error in answer.json()["detail"]]
+
+
+def test_a_missing_field_gets_422_naming_it(client: TestClient) -> None:
+    customer = {key: value for key, value in CUSTOMER.items() if key != "tenure"}
+    answer = client.post("/predict", json=customer)
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"] == ["body", "tenure"]
+
+
+@pytest.mark.parametrize(
+    "body",
+    [b"", b"not json", b"[]", b"null", b'{"tenure": NaN}', b"\xff\xfe", b"[" * 10_000],
+)
+def test_a_body_that_is_not_a_customer_gets_422(client: TestClient, body: bytes) -> None:
+    answer = client.post("/predict", content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    assert answer.json()["detail"][0]["loc"][0] == "body"
+
+
+def test_nan_and_infinity_literals_are_refused(client: TestClient) -> None:
+    for literal in (b"NaN", b"Infinity", b"-Infinity"):
+        text = json.dumps({**CUSTOMER, "MonthlyCharges": 0}).encode()
+        body = text.replace(b'"MonthlyCharges": 0', b'"MonthlyCharges": ' + literal)
+        answer = client.post("/predict", content=body, headers={"content-type": "application/json"})
+        assert answer.status_code == 422
+        assert answer.json()["detail"][0]["loc"] == ["body", "MonthlyCharges"]
+
+
+def test_a_wrong_content_type_gets_415(client: TestClient) -> None:
+    answer = client.post("/predict", content=b"a=b", headers={"content-type": "text/plain"})
+    assert answer.status_code == 415
+
+
+def test_the_request_id_is_echoed_or_generated(client: TestClient) -> None:
+    given = client.get("/health", headers={"X-Request-ID": "trace-42"})
+    assert given.headers["x-request-id"] == "trace-42"
+    generated = client.get("/health", headers={"X-Request-ID": "bad id\twith spaces"})
+    assert generated.headers["x-request-id"] not in ("", "bad id\twith spaces")
+
+
+def test_model_describes_the_loaded_model_and_its_metrics(client: TestClient) -> None:
+    info = client.get("/model").json()
+    assert info["backend"] in ("onnx", "sklearn")
+    assert info["threshold"] == pytest.approx(0.5)
+    assert {"roc_auc", "f1"} <= set(info["metrics"])
+    assert info["metadata"]["model_version"] == info["model_version"]
+
+
+def test_the_threshold_setting_overrides_the_model_threshold(
+    serve: ServeFactory, models_dir: Path
+) -> None:
+    with serve(models_dir, threshold=0.01) as eager:
+        answer = eager.post("/predict", json=CUSTOMER).json()
+        assert eager.get("/model").json()["threshold"] == pytest.approx(0.01)
+    assert answer["churn"] is (answer["churn_probability"] >= 0.01)
+
+
+def test_metrics_count_requests_by_route_and_predictions_by_outcome(
+    serve: ServeFactory, models_dir: Path
+) -> None:
+    with serve(models_dir) as fresh:
+        fresh.post("/predict", json=CUSTOMER)
+        fresh.post("/predict/batch", json={"customers": [CUSTOMER, CUSTOMER]})
+        fresh.post("/predict", json={})
+        fresh.get("/no/such/path")
+        text = fresh.get("/metrics").text
+    assert 'http_requests_total{method="POST",route="/predict",status="200"} 1.0' in text
+    assert 'http_requests_total{method="POST",route="/predict",status="422"} 1.0' in text
+    assert 'route="unmatched",status="404"' in text
+    assert 'http_request_duration_seconds_bucket{le="0.5",method="POST",route="/predict"' in text
+    churned = [line for line in text.splitlines() if line.startswith("churn_predictions_total")]
+    assert sum(float(line.split()[-1]) for line in churned) == 3.0
+
+
+def test_openapi_documents_the_bodies_with_examples(client: TestClient) -> None:
+    schema = client.get("/openapi.json").json()
+    body = schema["paths"]["/predict"]["post"]["requestBody"]["content"]["application/json"]
+    assert body["schema"] == {"$ref": "#/components/schemas/Customer"}
+    assert body["examples"]
+    customer = schema["components"]["schemas"]["Customer"]
+    assert customer["properties"]["Contract"]["enum"] == ["Month-to-month", "One year", "Two year"]
+    assert customer["additionalProperties"] is False
+    batch = schema["components"]["schemas"]["BatchRequest"]
+    assert batch["properties"]["customers"]["maxItems"] == 1000
+    assert client.get("/docs").status_code == 200
+
+
+def test_each_request_is_logged_as_one_json_line(
+    serve: ServeFactory, models_dir: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    with serve(models_dir, access_log=True) as logged:
+        access = logging.getLogger("{{ cookiecutter.package_name }}.access")
+        access.addHandler(caplog.handler)
+        try:
+            logged.get("/health", headers={"X-Request-ID": "log-me"})
+        finally:
+            access.removeHandler(caplog.handler)
+    fields = [getattr(record, "fields", {}) for record in caplog.records]
+    assert {"request_id": "log-me", "route": "/health", "status": 200}.items() <= fields[-1].items()
+
+
+def test_without_a_model_the_service_starts_and_answers_503(
+    serve: ServeFactory, tmp_path: Path
+) -> None:
+    with serve(tmp_path / "empty") as empty:
+        assert empty.get("/health").status_code == 200
+        ready = empty.get("/ready")
+        assert ready.status_code == 503
+        assert "run train first" in ready.json()["reason"]
+        assert empty.post("/predict", json=CUSTOMER).status_code == 503
+        assert empty.get("/model").status_code == 503
+
+
+def test_a_tampered_model_is_refused_with_the_reason(
+    serve: ServeFactory, models_dir: Path, tmp_path: Path
+) -> None:
+    copy = tmp_path / "models"
+    shutil.copytree(models_dir, copy)
+    for artifact in copy.glob("model.*"):
+        artifact.write_bytes(artifact.read_bytes() + b"tampered")
+    with serve(copy) as tampered:
+        ready = tampered.get("/ready")
+        assert ready.status_code == 503
+        assert "checksum" in ready.json()["reason"]
+        assert tampered.post("/predict", json=CUSTOMER).status_code == 503

@@ -1,0 +1,161 @@
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.data.load import (
+    parse_raw,
+    split_xy,
+)
+from {{ cookiecutter.package_name }}.errors import ModelError
+from {{ cookiecutter.package_name }}.models.artifacts import (
+    METADATA_FILE,
+    MODEL_FILE,
+    ONNX_FILE,
+    load_model,
+)
+from {{ cookiecutter.package_name }}.models.encoding import numeric_array
+from {{ cookiecutter.package_name }}.models.inference import (
+    Predictor,
+    load_predictor,
+    records_to_columns,
+)
+from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+
+
+@pytest.fixture
+def models_dir(tmp_path: Path, trained: tuple[Config, TrainingResult]) -> Path:
+    copy = tmp_path / "models"
+    shutil.copytree(trained[1].models_dir, copy)
+    return copy
+
+
+@pytest.fixture
+def features(raw_frame: pd.DataFrame) -> pd.DataFrame:
+    return split_xy(parse_raw(raw_frame.head(50)))[0]
+
+
+def without_onnx(models_dir: Path) -> None:
+    path = models_dir / METADATA_FILE
+    metadata = json.loads(path.read_text())
+    metadata["onnx"] = {"file": None, "reason": "converter failed"}
+    path.write_text(json.dumps(metadata))
+    (models_dir / ONNX_FILE).unlink()
+
+
+def test_a_trained_model_is_served_by_onnx_runtime(models_dir: Path) -> None:
+    predictor = load_predictor(models_dir)
+    assert predictor.backend == "onnx"
+    assert predictor.threshold == 0.5
+    assert predictor.version == predictor.metadata["model_version"]
+
+
+def test_records_columns_and_frames_score_identically(
+    models_dir: Path, features: pd.DataFrame
+) -> None:
+    predictor = load_predictor(models_dir)
+    records = features.to_dict("records")
+    from_frame = predictor.predict_frame(features)
+    assert np.array_equal(predictor.predict_records(records), from_frame)
+    assert np.array_equal(predictor.predict_columns(records_to_columns(records)), from_frame)
+    one_by_one = [predictor.predict_row(record) for record in records]
+    assert one_by_one == pytest.approx(from_frame, abs=1e-12)
+    expected = load_model(models_dir).pipeline.predict_proba(features)[:, 1]
+    assert from_frame == pytest.approx(expected, abs=predictor.metadata["onnx"]["tolerance"])
+
+
+@pytest.mark.parametrize("blank", [None, float("nan"), "", " "])
+def test_a_blank_total_charges_scores_as_zero(
+    models_dir: Path, features: pd.DataFrame, blank: object
+) -> None:
+    predictor = load_predictor(models_dir)
+    record = {**features.iloc[0].to_dict(), "tenure": 0}
+    blank_score = predictor.predict_records([{**record, "TotalCharges": blank}])
+    zero_score = predictor.predict_records([{**record, "TotalCharges": 0.0}])
+    assert blank_score == pytest.approx(zero_score, abs=1e-12)
+    assert 0.0 <= blank_score[0] <= 1.0
+
+
+def test_numeric_columns_become_float_column_vectors() -> None:
+    column = numeric_array([1, None, " ", "2.5"])
+    assert column.shape == (4, 1)
+    assert column.dtype == np.float64
+    assert np.isnan(column[1:3]).all()
+    assert column[3, 0] == 2.5
+
+
+def test_an_unknown_level_scores_like_scikit_learn_ignoring_it(
+    models_dir: Path, features: pd.DataFrame
+) -> None:
+    predictor = load_predictor(models_dir)
+    frame = features.head(3).copy()
+    frame["Contract"] = "Weekly"
+    expected = load_model(models_dir).pipeline.predict_proba(frame)[:, 1]
+    assert predictor.predict_frame(frame) == pytest.approx(expected, abs=1e-9)
+    assert predictor.predict_row(frame.iloc[0].to_dict()) == pytest.approx(expected[0], abs=1e-9)
+
+
+def test_metadata_without_the_encoding_is_refused(models_dir: Path) -> None:
+    path = models_dir / METADATA_FILE
+    metadata = json.loads(path.read_text())
+    del metadata["onnx"]["encoding"]
+    path.write_text(json.dumps(metadata))
+    with pytest.raises(ModelError, match="encoding"):
+        load_predictor(models_dir)
+
+
+def test_an_encoding_that_does_not_fit_the_graph_is_refused(models_dir: Path) -> None:
+    path = models_dir / METADATA_FILE
+    metadata = json.loads(path.read_text())
+    metadata["onnx"]["encoding"]["levels"]["Contract"].append("Weekly")
+    path.write_text(json.dumps(metadata))
+    with pytest.raises(ModelError, match="do not match the saved encoding"):
+        load_predictor(models_dir)
+
+
+def test_a_tampered_onnx_file_is_refused(models_dir: Path) -> None:
+    with (models_dir / ONNX_FILE).open("ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ModelError, match=r"model\.onnx does not match the checksum"):
+        load_predictor(models_dir)
+
+
+def test_a_missing_onnx_file_named_in_the_metadata_is_refused(models_dir: Path) -> None:
+    (models_dir / ONNX_FILE).unlink()
+    with pytest.raises(ModelError, match=r"model\.onnx; run train first"):
+        load_predictor(models_dir)
+
+
+def test_the_onnx_file_must_lie_inside_the_models_dir(models_dir: Path) -> None:
+    path = models_dir / METADATA_FILE
+    metadata = json.loads(path.read_text())
+    metadata["onnx"]["file"] = "../model.onnx"
+    path.write_text(json.dumps(metadata))
+    with pytest.raises(ModelError, match="inside"):
+        load_predictor(models_dir)
+
+
+def test_a_tampered_joblib_file_is_refused_even_with_onnx(models_dir: Path) -> None:
+    with (models_dir / MODEL_FILE).open("ab") as handle:
+        handle.write(b"tampered")
+    with pytest.raises(ModelError, match="checksum"):
+        load_predictor(models_dir)
+
+
+def test_without_onnx_it_falls_back_to_scikit_learn_with_a_warning(
+    models_dir: Path, features: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    onnx = load_predictor(models_dir).predict_frame(features)
+    without_onnx(models_dir)
+    with caplog.at_level(logging.WARNING):
+        predictor: Predictor = load_predictor(models_dir)
+    assert predictor.backend == "sklearn"
+    assert "converter failed" in caplog.text
+    records = features.to_dict("records")
+    assert predictor.predict_records(records) == pytest.approx(onnx, abs=1e-5)
+    assert np.array_equal(predictor.predict_frame(features), predictor.predict_records(records))

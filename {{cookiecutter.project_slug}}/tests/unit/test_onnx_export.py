@@ -1,0 +1,158 @@
+import json
+import logging
+from pathlib import Path
+
+import numpy as np
+import onnx
+import pandas as pd
+import pytest
+from sklearn.pipeline import Pipeline
+
+from {{ cookiecutter.package_name }}.config import (
+    Config,
+    parse_config,
+)
+from {{ cookiecutter.package_name }}.data.load import (
+    parse_raw,
+    split_xy,
+)
+from {{ cookiecutter.package_name }}.data.schema import (
+    CATEGORICAL_FEATURES,
+    NUMERIC_FEATURES,
+)
+from {{ cookiecutter.package_name }}.files import sha256_file
+from {{ cookiecutter.package_name }}.models import onnx_export
+from {{ cookiecutter.package_name }}.models.artifacts import ONNX_FILE
+from {{ cookiecutter.package_name }}.models.encoding import Encoder
+from {{ cookiecutter.package_name }}.models.inference import (
+    INPUT,
+    OUTPUTS,
+    onnx_session,
+)
+from {{ cookiecutter.package_name }}.models.train import fit_pipeline
+from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+
+ESTIMATORS = {
+    "logistic_regression": {},
+    "random_forest": {"n_estimators": 40},
+    "hist_gradient_boosting": {"max_iter": 40},
+}
+
+
+@pytest.fixture(scope="module")
+def split(raw_frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.DataFrame]:
+    """Training features and target, and hold-out features with a blank TotalCharges."""
+    frame = parse_raw(raw_frame)
+    features, target = split_xy(frame)
+    holdout = features.iloc[-120:].copy()
+    holdout.iloc[0, holdout.columns.get_loc("TotalCharges")] = np.nan
+    return features.iloc[:-120], target.iloc[:-120], holdout
+
+
+def fit(name: str, split: tuple[pd.DataFrame, pd.Series, pd.DataFrame]) -> Pipeline:
+    config = parse_config({"model": {"estimator": name, name: ESTIMATORS[name]}})
+    return fit_pipeline(config.model, split[0], split[1], seed=0)
+
+
+def onnx_probabilities(path: Path, encoder: Encoder, features: pd.DataFrame) -> np.ndarray:
+    session = onnx_session(path.read_bytes())
+    columns = {column: features[column].to_numpy() for column in features.columns}
+    return np.asarray(session.run(OUTPUTS, {INPUT: encoder.encode(columns)})[0][:, 1])
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_the_export_matches_scikit_learn_or_falls_back_with_a_reason(
+    tmp_path: Path, split: tuple[pd.DataFrame, pd.Series, pd.DataFrame], name: str
+) -> None:
+    pipeline = fit(name, split)
+    holdout = split[2]
+    export = onnx_export.export_onnx(pipeline, holdout, tmp_path)
+    path = tmp_path / ONNX_FILE
+    if export["file"] is None:
+        assert name == "hist_gradient_boosting", export["reason"]
+        assert export["reason"]
+        assert not path.exists()
+        return
+    tolerance = onnx_export.tolerance_for(pipeline)
+    assert export["sha256"] == sha256_file(path)
+    assert export["precision"] == "float64"
+    assert 0 <= export["max_abs_diff"] <= export["tolerance"] == tolerance
+    expected = pipeline.predict_proba(holdout)[:, 1]
+    encoder = Encoder.from_metadata(export["encoding"])
+    assert onnx_probabilities(path, encoder, holdout) == pytest.approx(expected, abs=tolerance)
+
+
+def test_the_encoding_follows_the_fitted_one_hot_encoder(
+    split: tuple[pd.DataFrame, pd.Series, pd.DataFrame],
+) -> None:
+    pipeline = fit("logistic_regression", split)
+    encoder = onnx_export.encoder_for(pipeline)
+    one_hot = pipeline[0].named_transformers_["categorical"]
+    assert list(encoder.levels) == list(CATEGORICAL_FEATURES)
+    for column, categories in zip(CATEGORICAL_FEATURES, one_hot.categories_, strict=True):
+        assert encoder.levels[column] == tuple(categories)
+    assert encoder.numeric == NUMERIC_FEATURES
+    assert encoder.width == pipeline[0].transform(split[2].head(1)).shape[1]
+
+
+def test_a_one_hot_encoder_that_drops_a_level_falls_back_with_a_reason(
+    tmp_path: Path, split: tuple[pd.DataFrame, pd.Series, pd.DataFrame]
+) -> None:
+    pipeline = fit("logistic_regression", split)
+    pipeline[0].set_params(categorical__drop="first").fit(split[0])
+    pipeline[-1].fit(pipeline[0].transform(split[0]), split[1])
+    export = onnx_export.export_onnx(pipeline, split[2], tmp_path)
+    assert export["file"] is None
+    assert "unsupported one-hot encoder" in export["reason"]
+
+
+def test_linear_models_agree_to_1e_5() -> None:
+    assert onnx_export.TOLERANCES["LogisticRegression"] <= 1e-5
+
+
+def test_training_writes_the_onnx_file_and_its_checksum(
+    trained: tuple[Config, TrainingResult],
+) -> None:
+    models_dir = trained[1].models_dir
+    export = json.loads((models_dir / "metadata.json").read_text())["onnx"]
+    assert export["file"] == ONNX_FILE
+    assert export["sha256"] == sha256_file(models_dir / ONNX_FILE)
+    assert export["opset"]["ai.onnx"] >= 1
+    graph = onnx.load(models_dir / ONNX_FILE).graph
+    assert [node.name for node in graph.input] == ["features"]
+    assert [node.name for node in graph.output] == ["probabilities"]  # no unused label branch
+    assert "ONNX Runtime" in (models_dir / "model_card.md").read_text()
+
+
+def test_a_model_the_converter_rejects_falls_back_with_a_warning(
+    tmp_path: Path,
+    split: tuple[pd.DataFrame, pd.Series, pd.DataFrame],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    pipeline = fit("logistic_regression", split)
+    (tmp_path / ONNX_FILE).write_bytes(b"stale")
+
+    def refuse(_: Pipeline) -> tuple[object, Encoder]:
+        raise NotImplementedError("no converter for this model")
+
+    monkeypatch.setattr(onnx_export, "to_onnx", refuse)
+    with caplog.at_level(logging.WARNING):
+        export = onnx_export.export_onnx(pipeline, split[2], tmp_path)
+    assert export["file"] is None
+    assert "no converter for this model" in export["reason"]
+    assert not (tmp_path / ONNX_FILE).exists()
+    assert "scikit-learn" in caplog.text
+
+
+def test_a_model_that_fails_the_parity_check_is_not_written(
+    tmp_path: Path,
+    split: tuple[pd.DataFrame, pd.Series, pd.DataFrame],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    pipeline = fit("logistic_regression", split)
+    monkeypatch.setattr(onnx_export, "max_abs_diff", lambda *_: 0.5)
+    export = onnx_export.export_onnx(pipeline, split[2], tmp_path)
+    assert export["file"] is None
+    assert "differs from scikit-learn by 0.5" in export["reason"]
+    assert not (tmp_path / ONNX_FILE).exists()

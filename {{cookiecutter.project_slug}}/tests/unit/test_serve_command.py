@@ -1,0 +1,34 @@
+"""The serve command: thin, runs uvicorn with the app factory, one-line errors."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+from {{ cookiecutter.package_name }}.cli import app
+
+runner = CliRunner()
+
+
+def test_serve_runs_uvicorn_with_the_app_factory(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, dict[str, Any]]] = []
+    monkeypatch.setattr("uvicorn.run", lambda target, **options: calls.append((target, options)))
+    monkeypatch.delenv("CHURN_LOG_LEVEL", raising=False)
+    result = runner.invoke(app, ["serve", "--port", "8123", "--log-level", "warning"])
+    assert result.exit_code == 0, result.output
+    target, options = calls[0]
+    assert target == "{{ cookiecutter.package_name }}.serving.app:create_app"
+    assert options["factory"] is True
+    assert (options["host"], options["port"], options["workers"]) == ("127.0.0.1", 8123, 1)
+    assert options["log_level"] == "warning"
+
+
+def test_a_bad_setting_is_one_line_and_exit_code_1(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
+    monkeypatch.setenv("CHURN_THRESHOLD", "2")
+    result = runner.invoke(app, ["serve"])
+    assert result.exit_code == 1
+    assert "CHURN_THRESHOLD" in result.output
+    assert "Traceback" not in result.output
