@@ -37,6 +37,9 @@ ConfigOption = Annotated[
         show_default="params.yaml if it exists, else configs/config.yaml",
     ),
 ]
+RawDataOption = Annotated[
+    Path | None, typer.Option("--data", help="Raw Telco-format CSV (default: data.raw_path).")
+]
 
 
 @app.callback()
@@ -105,9 +108,7 @@ def data_generate(
 
 @data_app.command("validate")
 def data_validate(
-    data: Annotated[
-        Path | None, typer.Option(help="Raw Telco-format CSV (default: data.raw_path).")
-    ] = None,
+    data: RawDataOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Validate the raw CSV and write its rows, columns and churn rate to reports/."""
@@ -125,9 +126,7 @@ def data_validate(
 
 @data_app.command("split")
 def data_split(
-    data: Annotated[
-        Path | None, typer.Option(help="Raw Telco-format CSV (default: data.raw_path).")
-    ] = None,
+    data: RawDataOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Write the stratified train and hold-out files under data.processed_dir."""
@@ -144,9 +143,7 @@ def data_split(
 
 @app.command()
 def train(
-    data: Annotated[
-        Path | None, typer.Option(help="Raw Telco-format CSV (default: data.raw_path).")
-    ] = None,
+    data: RawDataOption = None,
     config: ConfigOption = None,
 ) -> None:
     """Train, evaluate on a stratified hold-out set, and save the model and reports."""
