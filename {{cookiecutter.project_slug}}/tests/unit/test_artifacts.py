@@ -1,24 +1,14 @@
 import json
-import shutil
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.errors import ModelError
 from {{ cookiecutter.package_name }}.models.artifacts import (
     METADATA_FILE,
     MODEL_FILE,
     load_model,
 )
-from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
-
-
-@pytest.fixture
-def models_dir(tmp_path: Path, trained: tuple[Config, TrainingResult]) -> Path:
-    copy = tmp_path / "models"
-    shutil.copytree(trained[1].models_dir, copy)
-    return copy
 
 
 def test_a_saved_model_loads_with_its_metadata(models_dir: Path) -> None:

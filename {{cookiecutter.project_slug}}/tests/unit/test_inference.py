@@ -1,13 +1,11 @@
 import json
 import logging
-import shutil
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
 
-from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.load import (
     parse_raw,
     split_xy,
@@ -25,14 +23,6 @@ from {{ cookiecutter.package_name }}.models.inference import (
     load_predictor,
     records_to_columns,
 )
-from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
-
-
-@pytest.fixture
-def models_dir(tmp_path: Path, trained: tuple[Config, TrainingResult]) -> Path:
-    copy = tmp_path / "models"
-    shutil.copytree(trained[1].models_dir, copy)
-    return copy
 
 
 @pytest.fixture
