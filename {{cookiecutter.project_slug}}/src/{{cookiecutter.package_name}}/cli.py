@@ -190,19 +190,29 @@ def evaluate(
 @app.command()
 def predict(
     input_path: Annotated[
-        Path, typer.Option("--input", "-i", help="Raw-format CSV to score (Churn optional).")
+        Path,
+        typer.Option("--input", "-i", help="Raw-format .csv or .parquet (Churn optional)."),
     ],
-    output_path: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
+    output_path: Annotated[
+        Path, typer.Option("--output", "-o", help=".csv or .parquet file to write.")
+    ],
     config: ConfigOption = None,
     chunk_size: Annotated[
         int | None, typer.Option(min=1, help="Rows per chunk (default: predict.chunk_size).")
     ] = None,
+    shard_index: Annotated[
+        int, typer.Option(min=0, help="Score only this shard (0 .. shard-count - 1).")
+    ] = 0,
+    shard_count: Annotated[
+        int, typer.Option(min=1, help="Split the input into this many contiguous shards.")
+    ] = 1,
 ) -> None:
-    """Score a CSV of any size in chunks: customerID, churn_probability, churn."""
-    from .pipelines.batch_inference import score_csv
+    """Score a file of any size in chunks: customerID, churn_probability, churn (boolean)."""
+    from .pipelines.batch_inference import Shard, score_file
 
     with user_errors():
         settings = load_config(config)
+        shard = Shard(shard_index, shard_count)
     with (
         user_errors(),
         Progress(
@@ -215,15 +225,17 @@ def predict(
         ) as progress,
     ):
         task = progress.add_task("score", total=None)
-        result = score_csv(
+        result = score_file(
             input_path,
             output_path,
             settings.paths.models_dir,
             chunk_size or settings.predict.chunk_size,
             on_rows=lambda rows: progress.update(task, completed=rows),
+            shard=shard,
         )
+    where = f" (shard {shard.index} of {shard.count})" if shard.count > 1 else ""
     console.print(
-        f"Scored {result.rows:,} rows with model {result.model_version} into {result.output}"
+        f"Scored {result.rows:,} rows{where} with model {result.model_version} into {result.output}"
     )
 
 
