@@ -63,7 +63,8 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.service.load()
-        state.metrics.model_ready.set(state.service.model is not None)
+        model = state.service.model
+        state.metrics.set_model(model.version if model is not None else None)
         yield
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=__version__, lifespan=lifespan)
