@@ -90,11 +90,12 @@ def side_by_side(
     The first row names each model; ``*`` marks the ``highlight`` metric (the gate's).
     """
     table = Table(title=title, caption=f"* the gate's metric ({highlight})" if highlight else None)
-    table.add_column("metric", no_wrap=True)
-    for header in columns:
-        table.add_column(header, justify="right", no_wrap=True)
-    table.add_row("model", *(name for name, _ in columns.values()))
     names = [name for _, metrics in columns.values() if metrics for name in metrics]
+    width = max(len(name) for name in ["model", *names]) + 2
+    table.add_column("metric", no_wrap=True, min_width=width)
+    for header in columns:
+        table.add_column(header, justify="right", overflow="fold")
+    table.add_row("model", *(name for name, _ in columns.values()))
     for metric in dict.fromkeys(names):
         cells = [_cell((metrics or {}).get(metric)) for _, metrics in columns.values()]
         table.add_row(f"{metric} *" if metric == highlight else metric, *cells)
