@@ -221,7 +221,7 @@ def serve(
 
     import uvicorn
 
-    from .serving.logs import logging_config
+    from .serving.observability import logging_config
     from .serving.settings import ENV_PREFIX, load_settings
 
     overrides = {"host": host, "port": port, "log_level": log_level}
