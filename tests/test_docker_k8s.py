@@ -186,8 +186,8 @@ def test_dockerignore_sends_only_what_the_image_needs(
         "poetry.lock",
         f"src/{package}/cli.py",
         baked_project.answers["__config_file"],
-        "models/model.joblib",
-        "models/metadata.json",
+        "models/production.json",
+        "models/versions/20250101T000000Z-1a2b3c4d/model.onnx",
     ]
     dropped = [
         ".venv/bin/python",

@@ -98,8 +98,11 @@ def test_make_train_writes_metrics_model_and_figures(
     assert 0.0 <= metrics["roc_auc"] <= 1.0
     assert metrics["n_train"] > 0
     assert metrics["n_test"] > 0
-    metadata = json.loads((project / "models" / "metadata.json").read_text(encoding="utf-8"))
-    assert metadata
+    models = project / "models"
+    production = json.loads((models / "production.json").read_text(encoding="utf-8"))
+    version = models / "versions" / production["version"]
+    metadata = json.loads((version / "metadata.json").read_text(encoding="utf-8"))
+    assert metadata["model_version"] == production["version"]
     figures = sorted((project / "reports" / "figures").glob("*.png"))
     assert len(figures) >= 5, [figure.name for figure in figures]
 

@@ -3,18 +3,18 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from . import cli_lifecycle
+from .cli_io import ConfigOption, RawDataOption, console, user_errors
+from .cli_io import metrics_table as _metrics_table
+from .cli_io import steps as _steps
 from .config import load_config
-from .errors import ChurnError
 
 app = typer.Typer(
     help="Customer churn prediction: generate data, train, evaluate and score.",
@@ -28,22 +28,9 @@ monitor_app = typer.Typer(help="Watch the model in production: drift checks.", n
 app.add_typer(monitor_app, name="monitor")
 #: `monitor drift` exits with this code when drift is detected (1 is a user's mistake).
 DRIFT_EXIT_CODE = 3
-
-console = Console()
-error_console = Console(stderr=True)
-
-ConfigOption = Annotated[
-    Path | None,
-    typer.Option(
-        "--config",
-        "-c",
-        help="YAML settings file.",
-        show_default="params.yaml if it exists, else configs/config.yaml",
-    ),
-]
-RawDataOption = Annotated[
-    Path | None, typer.Option("--data", help="Raw Telco-format CSV (default: data.raw_path).")
-]
+app.add_typer(cli_lifecycle.models_app, name="models")
+app.command()(cli_lifecycle.promote)
+app.command()(cli_lifecycle.rollback)
 
 
 @app.callback()
@@ -52,35 +39,6 @@ def main(
 ) -> None:
     """Predict customer churn: generate data, train, evaluate and score."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")
-
-
-@contextmanager
-def user_errors() -> Iterator[None]:
-    """Turn an expected error into one line on stderr and exit code 1 (no traceback)."""
-    try:
-        yield
-    except ChurnError as exc:
-        error_console.print(f"[bold red]error:[/] {exc}", highlight=False, soft_wrap=True)
-        raise typer.Exit(code=1) from None
-
-
-@contextmanager
-def _steps() -> Iterator[Callable[[str], None]]:
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), console=console
-    ) as progress:
-        task = progress.add_task("Starting", total=None)
-        yield lambda description: progress.update(task, description=description)
-        progress.update(task, description="Done")
-
-
-def _metrics_table(title: str, metrics: dict[str, float | int]) -> Table:
-    table = Table(title=title)
-    table.add_column("metric")
-    table.add_column("value", justify="right")
-    for name, value in metrics.items():
-        table.add_row(name, f"{value:.4f}" if isinstance(value, float) else str(value))
-    return table
 
 
 @data_app.command("generate")
@@ -154,47 +112,64 @@ def data_split(
 def train(
     data: RawDataOption = None,
     config: ConfigOption = None,
+    promote: Annotated[
+        bool, typer.Option("--promote", help="Then run the promotion gate on the new version.")
+    ] = False,
 ) -> None:
-    """Train, evaluate on a stratified hold-out set, and save the model and reports."""
+    """Train, evaluate on a stratified hold-out set, and publish a new model version."""
     from .pipelines.tracking import make_tracker
     from .pipelines.training import run_training
 
+    with user_errors():
+        settings = load_config(config)
     with user_errors(), _steps() as step:
-        result = run_training(load_config(config), data, on_step=step, tracker=make_tracker())
+        result = run_training(settings, data, on_step=step, tracker=make_tracker())
     console.print(_metrics_table("Hold-out metrics", result.evaluation.metrics))
+    version = result.metadata["model_version"]
     console.print(
-        f"Model {result.metadata['model_version']} saved to {result.models_dir}/; "
+        f"Model {version} published in {result.version_dir}/; "
         f"metrics in {result.evaluation.metrics_path}, "
         f"{len(result.evaluation.figures)} figures in {result.evaluation.figures[0].parent}/"
     )
+    if result.production:
+        console.print(f"{version} is production (the first version)")
+    elif promote:
+        cli_lifecycle.report_promotion(
+            cli_lifecycle.run_promotion(settings, version, None, force=False, reason=None)
+        )
+    else:
+        console.print(f"{version} is a candidate: `promote` gates it against production")
 
 
 @app.command()
 def fit(config: ConfigOption = None) -> None:
-    """Fit on the split from `data split` and save the model (`evaluate` writes the reports)."""
+    """Fit on the split from `data split` and publish a version (`evaluate` writes reports)."""
     from .pipelines.tracking import make_tracker
     from .pipelines.training import run_fit
 
     with user_errors(), _steps() as step:
         result = run_fit(load_config(config), on_step=step, tracker=make_tracker())
     console.print(_metrics_table("Hold-out metrics", result.evaluation.metrics))
-    console.print(f"Model {result.metadata['model_version']} saved to {result.models_dir}/")
+    console.print(f"Model {result.metadata['model_version']} published in {result.version_dir}/")
 
 
 @app.command()
 def evaluate(
     data: Annotated[
         Path | None,
-        typer.Option(help="Labelled raw-format CSV (default: the hold-out set from train)."),
+        typer.Option(help="Labelled raw-format CSV (default: the version's hold-out set)."),
+    ] = None,
+    version: Annotated[
+        str | None, typer.Option(help="Model version (default: the newest).")
     ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Score the saved model on labelled data and rewrite the metrics and figures."""
+    """Score a model version on labelled data and rewrite the metrics and figures."""
     from .pipelines.evaluation import run_evaluation
 
     with user_errors():
-        evaluation = run_evaluation(load_config(config), data)
-    console.print(_metrics_table("Evaluation metrics", evaluation.metrics))
+        name, evaluation = run_evaluation(load_config(config), data, version)
+    console.print(_metrics_table(f"Evaluation metrics of {name}", evaluation.metrics))
     console.print(f"Metrics in {evaluation.metrics_path}")
 
 
@@ -219,10 +194,12 @@ def predict(
     ] = 1,
 ) -> None:
     """Score a file of any size in chunks: customerID, churn_probability, churn (boolean)."""
+    from .files import check_output_file
     from .pipelines.batch_inference import Shard, score_file
 
     with user_errors():
         settings = load_config(config)
+        check_output_file(output_path)
         shard = Shard(shard_index, shard_count)
     with (
         user_errors(),

@@ -102,6 +102,18 @@ class PredictConfig(_Section):
     chunk_size: Annotated[int, Field(ge=1)] = 50_000
 
 
+GateMetric = Literal[
+    "roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier", "log_loss"
+]
+
+
+class PromotionConfig(_Section):
+    """The promotion gate: a candidate may trail production by at most ``tolerance``."""
+
+    metric: GateMetric = "roc_auc"
+    tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.005
+
+
 class Config(_Section):
     """The whole configuration; every section has working defaults."""
 
@@ -112,6 +124,7 @@ class Config(_Section):
     evaluation: EvaluationConfig = EvaluationConfig()
     paths: PathsConfig = PathsConfig()
     predict: PredictConfig = PredictConfig()
+    promotion: PromotionConfig = PromotionConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
 
 

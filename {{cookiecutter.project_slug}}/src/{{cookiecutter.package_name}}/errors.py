@@ -15,3 +15,7 @@ class DataError(ChurnError):
 
 class ModelError(ChurnError):
     """A model artifact is missing, unreadable or inconsistent with its metadata."""
+
+
+class OutputError(ChurnError):
+    """An output file or folder cannot be written (a folder, no permission, a full disk)."""

@@ -1,17 +1,22 @@
-"""Atomic file writes and content hashing."""
+"""Atomic file writes, content hashing, and checks that a path can be written before work."""
 
 from __future__ import annotations
 
 import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import IO, Any
 
+from .errors import OutputError
+
 _CHUNK = 1 << 20
+#: Our temporaries are named ``<prefix><pid>.<random><suffix>``: the pid tells a stale one.
+TMP_SUFFIX = ".tmp"
 
 
 def _default_mode() -> int:
@@ -21,11 +26,58 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
+def _alive(pid: int) -> bool:
+    """Return True if process ``pid`` exists (a pid we cannot signal counts as alive)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale(directory: Path, prefix: str, suffix: str = "") -> list[Path]:
+    """Remove our temporaries in ``directory`` whose writing process is gone (a ``kill -9``).
+
+    Only names ``<prefix><pid>.<random><suffix>`` are touched, and only when ``pid`` no
+    longer runs; a concurrent run's temporary is left alone. Returns what was removed.
+    """
+    removed: list[Path] = []
+    if not directory.is_dir():
+        return removed
+    for path in directory.iterdir():
+        name = path.name
+        if not (name.startswith(prefix) and name.endswith(suffix)):
+            continue
+        pid = name[len(prefix) :].split(".", 1)[0]
+        if not pid.isdigit() or _alive(int(pid)):
+            continue
+        if path.is_dir() and not path.is_symlink():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+        removed.append(path)
+    return removed
+
+
+def temp_prefix(name: str) -> str:
+    """Return the prefix of the temporaries written beside a file called ``name``."""
+    return f".{name}."
+
+
 @contextmanager
 def atomic_path(path: Path) -> Iterator[Path]:
-    """Yield a temporary path beside ``path`` that replaces it only if the block succeeds."""
+    """Yield a temporary path beside ``path`` that replaces it only if the block succeeds.
+
+    Temporaries that an earlier, killed run left for the same file are removed first.
+    """
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    prefix = temp_prefix(path.name)
+    remove_stale(path.parent, prefix, TMP_SUFFIX)
+    fd, tmp_name = tempfile.mkstemp(
+        prefix=f"{prefix}{os.getpid()}.", suffix=TMP_SUFFIX, dir=path.parent
+    )
     os.close(fd)
     tmp = Path(tmp_name)
     try:
@@ -54,6 +106,25 @@ def write_json(path: Path, payload: Any) -> None:
     write_text(path, json.dumps(payload, indent=2, allow_nan=False) + "\n")
 
 
+def fsync_dir(directory: Path) -> None:
+    """Flush a directory's entries (a rename in it) to disk, where the OS allows it."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)
+
+
+def sha256_bytes(content: bytes) -> str:
+    """Return the hex SHA-256 of ``content``."""
+    return hashlib.sha256(content).hexdigest()
+
+
 def sha256_file(path: Path) -> str:
     """Return the hex SHA-256 of a file, read in chunks."""
     digest = hashlib.sha256()
@@ -61,3 +132,25 @@ def sha256_file(path: Path) -> str:
         for block in iter(lambda: handle.read(_CHUNK), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def check_writable_dir(directory: Path, what: str) -> None:
+    """Raise ``OutputError`` unless ``directory`` exists (or can be made) and takes new files."""
+    if directory.exists() and not directory.is_dir():
+        raise OutputError(f"{what} {directory} is a file, not a folder")
+    try:
+        directory.mkdir(parents=True, exist_ok=True)
+        fd, name = tempfile.mkstemp(prefix=".write-check.", dir=directory)
+    except OSError as exc:
+        raise OutputError(f"{what} {directory} is not writable ({exc.strerror})") from None
+    os.close(fd)
+    os.unlink(name)
+
+
+def check_output_file(path: Path, what: str = "--output") -> None:
+    """Raise ``OutputError`` unless ``path`` can be written: not a folder, in a writable one."""
+    if path.is_dir():
+        raise OutputError(f"{what} {path} is a folder; name a file to write")
+    if path.exists() and not os.access(path, os.W_OK):
+        raise OutputError(f"{what} {path} is not writable")
+    check_writable_dir(path.parent, f"the folder of {what}")

@@ -236,7 +236,7 @@ def test_a_tampered_model_is_refused_with_the_reason(
 ) -> None:
     copy = tmp_path / "models"
     shutil.copytree(models_dir, copy)
-    for artifact in copy.glob("model.*"):
+    for artifact in copy.glob("versions/*/model.*"):
         artifact.write_bytes(artifact.read_bytes() + b"tampered")
     with serve(copy) as tampered:
         ready = tampered.get("/ready")

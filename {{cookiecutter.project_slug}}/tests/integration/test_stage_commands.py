@@ -42,8 +42,9 @@ def test_the_stage_commands_run_the_training_flow_step_by_step(project: Path) ->
     assert list(train.columns) == list(test.columns)
 
     invoke("fit")
-    assert Path("models/model.joblib").is_file()
-    metadata = json.loads(Path("models/metadata.json").read_text())
+    (folder,) = Path("models/versions").iterdir()
+    assert (folder / "model.skops").is_file()
+    metadata = json.loads((folder / "metadata.json").read_text())
     assert metadata["metrics"]["n_test"] == len(test)
     assert not Path("reports/metrics.json").exists()
 

@@ -38,12 +38,15 @@ def test_training_writes_model_metadata_metrics_and_figures(
     assert metrics["n_train"] + metrics["n_test"] == SMALL_ROWS
     assert metrics["n_test"] == SMALL_ROWS // 5
     assert metrics["roc_auc"] > 0.7
-    metadata = json.loads((settings.paths.models_dir / "metadata.json").read_text())
+    folder = result.version_dir
+    metadata = json.loads((folder / "metadata.json").read_text())
     assert {"model_version", "created_at", "metrics", "data", "library_versions"} <= set(metadata)
     assert metadata["data"]["sha256"] == sha256_file(settings.data.raw_path)
     for name in FIGURE_NAMES:
         assert (settings.paths.reports_dir / "figures" / f"{name}.png").stat().st_size > 1000
-    assert (settings.paths.models_dir / "model_card.md").is_file()
+        assert (folder / "reports" / "figures" / f"{name}.png").is_file()
+    assert (folder / "model_card.md").is_file()
+    assert json.loads((folder / "reports" / "metrics.json").read_text()) == metrics
     assert result.evaluation.metrics == metrics
 
 
@@ -69,7 +72,8 @@ def test_training_never_modifies_the_raw_file(tmp_path: Path, raw_csv: Path) -> 
 def test_evaluation_reproduces_the_training_metrics(tmp_path: Path, raw_csv: Path) -> None:
     settings = make_config(tmp_path)
     trained_metrics = run_training(settings, raw_csv).evaluation.metrics
-    assert run_evaluation(settings).metrics == pytest.approx(trained_metrics, nan_ok=True)
+    _, evaluation = run_evaluation(settings)
+    assert evaluation.metrics == pytest.approx(trained_metrics, nan_ok=True)
 
 
 def test_training_is_reproducible_for_a_seed(tmp_path: Path, raw_csv: Path) -> None:
@@ -81,3 +85,4 @@ def test_training_is_reproducible_for_a_seed(tmp_path: Path, raw_csv: Path) -> N
 def test_a_model_trained_elsewhere_loads(trained: tuple[Config, TrainingResult]) -> None:
     settings, result = trained
     assert load_model(settings.paths.models_dir).version == result.metadata["model_version"]
+    assert result.production

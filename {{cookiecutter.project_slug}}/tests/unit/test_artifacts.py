@@ -1,20 +1,26 @@
-import json
+import io
+import zipfile
 from pathlib import Path
 
 import pytest
+import skops.io
 
 from {{ cookiecutter.package_name }}.errors import ModelError
-from {{ cookiecutter.package_name }}.models.artifacts import (
-    METADATA_FILE,
-    MODEL_FILE,
-    load_model,
-)
+from {{ cookiecutter.package_name }}.models import artifacts
+from {{ cookiecutter.package_name }}.models.artifacts import MODEL_FILE, load_model
+from tests.model_files import edit_metadata, production_folder
 
 
-def test_a_saved_model_loads_with_its_metadata(models_dir: Path) -> None:
+def test_the_production_model_loads_with_its_metadata(models_dir: Path) -> None:
     loaded = load_model(models_dir)
+    assert loaded.version == production_folder(models_dir).name
     assert loaded.version.endswith(loaded.metadata["data"]["sha256"][:8])
     assert loaded.threshold == 0.5
+
+
+def test_a_version_folder_loads_by_itself(models_dir: Path) -> None:
+    folder = production_folder(models_dir)
+    assert load_model(folder).version == folder.name
 
 
 def test_a_missing_model_says_to_train_first(tmp_path: Path) -> None:
@@ -23,22 +29,41 @@ def test_a_missing_model_says_to_train_first(tmp_path: Path) -> None:
 
 
 def test_a_tampered_model_file_is_refused(models_dir: Path) -> None:
-    with (models_dir / MODEL_FILE).open("ab") as handle:
+    with (production_folder(models_dir) / MODEL_FILE).open("ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(ModelError, match="checksum"):
         load_model(models_dir)
 
 
-def test_metadata_cannot_point_outside_the_models_dir(models_dir: Path) -> None:
-    path = models_dir / METADATA_FILE
-    metadata = json.loads(path.read_text())
-    metadata["model_file"] = "../elsewhere.joblib"
-    path.write_text(json.dumps(metadata))
-    with pytest.raises(ModelError, match="inside"):
+def test_metadata_cannot_point_outside_the_version(models_dir: Path) -> None:
+    edit_metadata(models_dir, lambda metadata: metadata.update(model_file="../elsewhere.skops"))
+    with pytest.raises(ModelError, match="model_file"):
         load_model(models_dir)
 
 
 def test_corrupt_metadata_is_a_model_error(models_dir: Path) -> None:
-    (models_dir / METADATA_FILE).write_text("{not json")
-    with pytest.raises(ModelError, match="not valid JSON"):
+    folder = production_folder(models_dir)
+    (folder / "metadata.json").write_text("{not json")
+    with pytest.raises(ModelError, match="checksum"):
         load_model(models_dir)
+
+
+def test_the_fallback_refuses_another_scikit_learn_minor_version(models_dir: Path) -> None:
+    edit_metadata(models_dir, lambda m: m["library_versions"].update({"scikit-learn": "0.1.0"}))
+    with pytest.raises(ModelError, match=r"saved with scikit-learn 0\.1\.0"):
+        load_model(models_dir)
+
+
+def test_the_fallback_refuses_a_type_off_the_trusted_list(
+    models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(artifacts, "TRUSTED_TYPES", frozenset())
+    with pytest.raises(ModelError, match="untrusted types"):
+        load_model(models_dir)
+
+
+def test_the_fallback_file_holds_no_pickle(models_dir: Path) -> None:
+    content = (production_folder(models_dir) / MODEL_FILE).read_bytes()
+    untrusted = skops.io.get_untrusted_types(data=content)
+    assert set(untrusted) <= artifacts.TRUSTED_TYPES
+    assert zipfile.is_zipfile(io.BytesIO(content))  # JSON and arrays that skops rebuilds

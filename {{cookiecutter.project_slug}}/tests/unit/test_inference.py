@@ -1,10 +1,11 @@
-import json
 import logging
+import pickle
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+import skops.io
 
 from {{ cookiecutter.package_name }}.data.load import (
     parse_raw,
@@ -12,7 +13,6 @@ from {{ cookiecutter.package_name }}.data.load import (
 )
 from {{ cookiecutter.package_name }}.errors import ModelError
 from {{ cookiecutter.package_name }}.models.artifacts import (
-    METADATA_FILE,
     MODEL_FILE,
     ONNX_FILE,
     load_model,
@@ -23,6 +23,8 @@ from {{ cookiecutter.package_name }}.models.inference import (
     load_predictor,
     records_to_columns,
 )
+from {{ cookiecutter.package_name }}.models.manifest import write_manifest
+from tests.model_files import edit_metadata, production_folder
 
 
 @pytest.fixture
@@ -31,11 +33,11 @@ def features(raw_frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def without_onnx(models_dir: Path) -> None:
-    path = models_dir / METADATA_FILE
-    metadata = json.loads(path.read_text())
-    metadata["onnx"] = {"file": None, "reason": "converter failed"}
-    path.write_text(json.dumps(metadata))
-    (models_dir / ONNX_FILE).unlink()
+    folder = edit_metadata(
+        models_dir, lambda m: m.update(onnx={"file": None, "reason": "converter failed"})
+    )
+    (folder / ONNX_FILE).unlink()
+    write_manifest(folder, folder.name)
 
 
 def test_a_trained_model_is_served_by_onnx_runtime(models_dir: Path) -> None:
@@ -91,50 +93,54 @@ def test_an_unknown_level_scores_like_scikit_learn_ignoring_it(
 
 
 def test_metadata_without_the_encoding_is_refused(models_dir: Path) -> None:
-    path = models_dir / METADATA_FILE
-    metadata = json.loads(path.read_text())
-    del metadata["onnx"]["encoding"]
-    path.write_text(json.dumps(metadata))
+    edit_metadata(models_dir, lambda metadata: metadata["onnx"].pop("encoding"))
     with pytest.raises(ModelError, match="encoding"):
         load_predictor(models_dir)
 
 
 def test_an_encoding_that_does_not_fit_the_graph_is_refused(models_dir: Path) -> None:
-    path = models_dir / METADATA_FILE
-    metadata = json.loads(path.read_text())
-    metadata["onnx"]["encoding"]["levels"]["Contract"].append("Weekly")
-    path.write_text(json.dumps(metadata))
-    with pytest.raises(ModelError, match="do not match the saved encoding"):
+    edit_metadata(
+        models_dir, lambda metadata: metadata["onnx"]["encoding"]["numeric"].append("Extra")
+    )
+    with pytest.raises(ModelError, match="numeric columns must be"):
         load_predictor(models_dir)
 
 
 def test_a_tampered_onnx_file_is_refused(models_dir: Path) -> None:
-    with (models_dir / ONNX_FILE).open("ab") as handle:
+    with (production_folder(models_dir) / ONNX_FILE).open("ab") as handle:
         handle.write(b"tampered")
-    with pytest.raises(ModelError, match=r"model\.onnx does not match the checksum"):
+    with pytest.raises(ModelError, match=r"model\.onnx does not match its checksum"):
         load_predictor(models_dir)
 
 
 def test_a_missing_onnx_file_named_in_the_metadata_is_refused(models_dir: Path) -> None:
-    (models_dir / ONNX_FILE).unlink()
-    with pytest.raises(ModelError, match=r"model\.onnx; run train first"):
+    (production_folder(models_dir) / ONNX_FILE).unlink()
+    with pytest.raises(ModelError, match=r"model\.onnx is missing"):
         load_predictor(models_dir)
 
 
-def test_the_onnx_file_must_lie_inside_the_models_dir(models_dir: Path) -> None:
-    path = models_dir / METADATA_FILE
-    metadata = json.loads(path.read_text())
-    metadata["onnx"]["file"] = "../model.onnx"
-    path.write_text(json.dumps(metadata))
-    with pytest.raises(ModelError, match="inside"):
+def test_the_onnx_file_must_lie_inside_the_version(models_dir: Path) -> None:
+    edit_metadata(models_dir, lambda metadata: metadata["onnx"].update(file="../model.onnx"))
+    with pytest.raises(ModelError, match=r"onnx\.file"):
         load_predictor(models_dir)
 
 
-def test_a_tampered_joblib_file_is_refused_even_with_onnx(models_dir: Path) -> None:
-    with (models_dir / MODEL_FILE).open("ab") as handle:
+def test_a_tampered_fallback_file_is_refused_even_with_onnx(models_dir: Path) -> None:
+    with (production_folder(models_dir) / MODEL_FILE).open("ab") as handle:
         handle.write(b"tampered")
     with pytest.raises(ModelError, match="checksum"):
         load_predictor(models_dir)
+
+
+def test_with_onnx_the_fallback_file_is_never_deserialised(
+    models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def refuse(*_: object, **__: object) -> None:
+        raise AssertionError("the skops file was loaded")
+
+    monkeypatch.setattr(skops.io, "loads", refuse)
+    monkeypatch.setattr(pickle, "loads", refuse)
+    assert load_predictor(models_dir).backend == "onnx"
 
 
 def test_without_onnx_it_falls_back_to_scikit_learn_with_a_warning(

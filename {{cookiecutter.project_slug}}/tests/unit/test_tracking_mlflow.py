@@ -5,7 +5,9 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.pipelines.tracking import (
+    CHAMPION_ALIAS,
     EXPERIMENT_NAME,
+    REGISTERED_MODEL,
     make_tracker,
     run_params,
 )
@@ -43,7 +45,24 @@ def test_a_training_run_is_logged_with_params_metrics_figures_and_model(
     figures = {Path(item.path).name for item in client.list_artifacts(run_id, "figures")}
     assert figures == {path.name for path in result.evaluation.figures}
     model_files = {Path(item.path).name for item in client.list_artifacts(run_id, "model")}
-    assert {"model.joblib", "metadata.json"} <= model_files
+    assert {"model.skops", "metadata.json", "manifest.json", "model_card.md"} <= model_files
+
+
+def test_each_version_is_registered_and_the_champion_alias_follows_production(
+    trained: tuple[Config, TrainingResult], tracking_uri: str
+) -> None:
+    config, result = trained
+    tracker = make_tracker()
+    assert tracker is not None
+    tracker.log_training_run(config, result)
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    (registered,) = client.search_model_versions(f"name='{REGISTERED_MODEL}'")
+    assert registered.tags["model_version"] == result.metadata["model_version"]
+    assert str(registered.source).endswith("/model")
+
+    tracker.promoted(result.metadata["model_version"])
+    champion = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
+    assert champion.version == registered.version
 
 
 def test_the_params_name_the_estimator_and_its_hyper_parameters() -> None:

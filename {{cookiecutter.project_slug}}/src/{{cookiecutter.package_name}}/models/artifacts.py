@@ -1,28 +1,36 @@
-"""Save and load the model with its metadata; writes are atomic, loads are checksummed."""
+"""Save a model version's files, and load them only after their checksums and schema pass."""
 
 from __future__ import annotations
 
-import hashlib
-import io
-import json
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-import joblib
 from sklearn.pipeline import Pipeline
 
 from ..errors import ModelError
-from ..files import atomic_path, sha256_file, write_json
+from ..files import atomic_path, write_json
+from .manifest import MANIFEST_FILE, read_manifest, verified_bytes, verify_all
+from .metadata import METADATA_FILE, ModelMetadata, parse_metadata
+from .store import production_dir
 
-MODEL_FILE = "model.joblib"
+#: The scikit-learn fallback, in skops format: loading it runs no code from the file.
+MODEL_FILE = "model.skops"
 ONNX_FILE = "model.onnx"
-METADATA_FILE = "metadata.json"
+#: Types outside skops' default trust that our pipelines hold (tree structures, dtypes).
+TRUSTED_TYPES = frozenset(
+    {
+        "numpy.dtype",
+        "sklearn.tree._tree.Tree",
+        "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
+    }
+)
 
 
 @dataclass(frozen=True)
 class LoadedModel:
-    """A fitted pipeline and the metadata it was saved with."""
+    """A fitted pipeline and the validated metadata it was saved with."""
 
     pipeline: Pipeline
     metadata: dict[str, Any]
@@ -38,61 +46,79 @@ class LoadedModel:
         return float(self.metadata["threshold"])
 
 
-def save_model(pipeline: Pipeline, metadata: dict[str, Any], models_dir: Path) -> dict[str, Any]:
-    """Write the pipeline, then its metadata (with the model's SHA-256), each atomically."""
-    model_path = models_dir / MODEL_FILE
-    with atomic_path(model_path) as tmp:
-        joblib.dump(pipeline, tmp)
-        checksum = sha256_file(tmp)
-    saved = {**metadata, "model_file": MODEL_FILE, "model_sha256": checksum}
-    write_json(models_dir / METADATA_FILE, saved)
+def save_model(pipeline: Pipeline, metadata: dict[str, Any], directory: Path) -> dict[str, Any]:
+    """Write the pipeline (skops) and its metadata, validated by the schema, into ``directory``."""
+    import skops.io
+
+    with atomic_path(directory / MODEL_FILE) as tmp:
+        skops.io.dump(pipeline, tmp)
+    saved = ModelMetadata.model_validate({**metadata, "model_file": MODEL_FILE}).model_dump()
+    write_json(directory / METADATA_FILE, saved)
     return saved
 
 
-def read_metadata(models_dir: Path) -> dict[str, Any]:
-    """Return the metadata of the saved model, or raise ``ModelError`` if there is none."""
-    path = models_dir / METADATA_FILE
-    if not path.is_file():
+def version_folder(models_dir: Path) -> Path:
+    """Return ``models_dir`` itself if it is one version, else the production version's folder."""
+    if (models_dir / MANIFEST_FILE).is_file():
+        return models_dir
+    return production_dir(models_dir)
+
+
+def read_metadata(directory: Path) -> tuple[dict[str, Any], dict[str, str]]:
+    """Return a version's validated metadata and its manifest (``ModelError`` if either fails)."""
+    manifest = read_manifest(directory)
+    problems = verify_all(directory)
+    if problems:
+        raise ModelError(f"{directory}: {problems[0]} (manifest.json); train again or roll back")
+    content = verified_bytes(directory, METADATA_FILE, manifest)
+    metadata = parse_metadata(content, directory / METADATA_FILE)
+    if metadata.model_version != directory.name:
         raise ModelError(
-            f"no trained model in {models_dir}/ (missing {METADATA_FILE}); run train first"
+            f"{directory / METADATA_FILE}: model_version {metadata.model_version} "
+            f"does not match its folder {directory.name}"
         )
+    return metadata.model_dump(), manifest
+
+
+def _minor(text: str) -> tuple[str, ...]:
+    return tuple(text.split(".")[:2])
+
+
+def check_library(metadata: dict[str, Any], name: str, path: Path) -> None:
+    """Refuse to load ``path`` if library ``name`` differs in major.minor from training."""
+    recorded = metadata["library_versions"].get(name)
     try:
-        metadata = json.loads(path.read_text(encoding="utf-8"))
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise ModelError(f"{path}: not valid JSON ({exc})") from None
-    if not isinstance(metadata, dict) or "model_sha256" not in metadata:
-        raise ModelError(f"{path}: not model metadata (no model_sha256)")
-    return metadata
-
-
-def model_file(models_dir: Path, name: str, checksum: str | None, key: str) -> bytes:
-    """Return the bytes of a model file in ``models_dir`` that matches its recorded SHA-256.
-
-    ``key`` names the metadata entry ``name`` came from. The bytes that were hashed are the
-    bytes returned, so a file swapped after the check is never loaded.
-    """
-    if Path(name).name != name or name in {".", ".."}:
-        raise ModelError(f"{key} {name!r} in metadata must be a file name inside {models_dir}/")
-    path = models_dir / name
-    if not path.is_file():
-        raise ModelError(f"model file not found: {path}; run train first")
-    content = path.read_bytes()
-    if checksum is None or hashlib.sha256(content).hexdigest() != checksum:
+        installed = version(name)
+    except PackageNotFoundError:
+        installed = "none"
+    if recorded is None or _minor(recorded) != _minor(installed):
         raise ModelError(
-            f"{path} does not match the checksum in {METADATA_FILE}; retrain the model"
+            f"{path} was saved with {name} {recorded}, but {installed} is installed; "
+            f"install {name}=={recorded} or train again"
         )
-    return content
 
 
 def load_model(models_dir: Path) -> LoadedModel:
-    """Load the model named in the metadata from ``models_dir`` after checking its SHA-256."""
-    metadata = read_metadata(models_dir)
-    name = str(metadata.get("model_file", MODEL_FILE))
-    content = model_file(models_dir, name, metadata["model_sha256"], "model_file")
-    path = models_dir / name
+    """Load the scikit-learn pipeline of a version (default: production) from its skops file.
+
+    The manifest, the metadata schema and the scikit-learn version are checked first, and
+    only the types on ``TRUSTED_TYPES`` (beyond skops' defaults) may be instantiated.
+    """
+    import skops.io
+
+    directory = version_folder(models_dir)
+    metadata, manifest = read_metadata(directory)
+    path = directory / metadata["model_file"]
+    content = verified_bytes(directory, metadata["model_file"], manifest)
+    check_library(metadata, "scikit-learn", path)
     try:
-        pipeline = joblib.load(io.BytesIO(content))
-    except Exception as exc:  # a corrupt or incompatible pickle can raise almost anything
+        untrusted = set(skops.io.get_untrusted_types(data=content))
+        if untrusted - TRUSTED_TYPES:
+            raise ModelError(f"{path} holds untrusted types: {sorted(untrusted - TRUSTED_TYPES)}")
+        pipeline = skops.io.loads(content, trusted=sorted(untrusted))
+    except ModelError:
+        raise
+    except Exception as exc:  # a corrupt or foreign file can raise almost anything
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
     if not isinstance(pipeline, Pipeline):
         raise ModelError(f"{path}: expected a scikit-learn Pipeline, got {type(pipeline).__name__}")

@@ -12,8 +12,9 @@ import numpy as np
 
 from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
 from ..errors import ModelError
-from .artifacts import MODEL_FILE, load_model, model_file, read_metadata
+from .artifacts import load_model, read_metadata, version_folder
 from .encoding import Columns, Encoder, numeric_array
+from .manifest import verified_bytes
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -124,10 +125,10 @@ def _onnx_scorers(session: Any, encoder: Encoder) -> Scorers:
 
 
 def _load_session(
-    models_dir: Path, name: str, checksum: str | None, threads: int, width: int
+    directory: Path, name: str, manifest: dict[str, str], threads: int, width: int
 ) -> Any:
-    path = models_dir / name
-    payload = model_file(models_dir, name, checksum, "onnx.file")
+    path = directory / name
+    payload = verified_bytes(directory, name, manifest)
     try:
         session = onnx_session(payload, threads)
     except Exception as exc:  # ONNX Runtime raises its own exception types for a bad graph
@@ -143,30 +144,23 @@ def _load_session(
 
 
 def load_predictor(models_dir: Path, *, threads: int = 1) -> Predictor:
-    """Load the checksummed model from ``models_dir`` and return a ``Predictor`` for it.
+    """Load the production version under ``models_dir`` (or the version folder it names).
 
-    The ONNX export is used when training wrote one; a missing, tampered or unreadable
-    ``model.onnx`` that the metadata names raises ``ModelError``. Without an export the
-    scikit-learn pipeline scores, with a warning. ``threads`` sets ONNX Runtime's
+    Nothing is loaded unless every file matches the version's manifest and the metadata
+    passes its schema; any mismatch raises ``ModelError`` with the reason. The ONNX export
+    is used when training wrote one (the skops file is then not even read); without one,
+    the scikit-learn pipeline scores, with a warning. ``threads`` sets ONNX Runtime's
     intra-op threads (1 suits a web worker; 0 lets it use every core).
     """
-    metadata = read_metadata(models_dir)
-    export = metadata.get("onnx")
-    if not isinstance(export, dict):
-        export = {"file": None, "reason": "the metadata has no onnx entry"}
-    name = export.get("file")
-    if not name:
-        reason = export.get("reason", "no reason recorded")
-        logger.warning("No ONNX model in %s/ (%s); scoring with scikit-learn", models_dir, reason)
-        loaded = load_model(models_dir)
+    directory = version_folder(models_dir)
+    metadata, manifest = read_metadata(directory)
+    export = metadata["onnx"]
+    if not export["file"]:
+        logger.warning(
+            "No ONNX model in %s/ (%s); scoring with scikit-learn", directory, export["reason"]
+        )
+        loaded = load_model(directory)
         return Predictor(loaded.metadata, "sklearn", *_sklearn_scorers(loaded.pipeline))
-    joblib_name = str(metadata.get("model_file", MODEL_FILE))
-    model_file(models_dir, joblib_name, metadata["model_sha256"], "model_file")
-    try:
-        encoder = Encoder.from_metadata(export["encoding"])
-    except (KeyError, TypeError, AttributeError) as exc:
-        raise ModelError(
-            f"{models_dir}/metadata.json: no usable onnx.encoding ({exc!r}); run train again"
-        ) from None
-    session = _load_session(models_dir, str(name), export.get("sha256"), threads, encoder.width)
+    encoder = Encoder.from_metadata(export["encoding"])
+    session = _load_session(directory, export["file"], manifest, threads, encoder.width)
     return Predictor(metadata, "onnx", *_onnx_scorers(session, encoder))

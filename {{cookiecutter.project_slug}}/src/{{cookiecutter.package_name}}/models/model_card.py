@@ -25,7 +25,7 @@ def _backend(metadata: dict[str, Any]) -> str:
             f"tolerance {export['tolerance']:g})."
         )
     reason = export.get("reason", "no ONNX export was made")
-    return f"scikit-learn (`{metadata.get('model_file', 'model.joblib')}`): {reason}."
+    return f"scikit-learn (`{metadata['model_file']}`, skops format): {reason}."
 
 
 def render_model_card(metadata: dict[str, Any]) -> str:
@@ -70,8 +70,8 @@ not for customers unlike those in the training data.
 |---|---|---|
 {rows}
 
-Figures: `reports/figures/` (ROC, precision-recall, confusion matrix, calibration,
-permutation feature importance).
+Figures: `reports/figures/` in this version's folder (ROC, precision-recall, confusion
+matrix, calibration, permutation feature importance).
 
 ## Caveats
 - Metrics of a model trained on the bundled synthetic data say nothing about real

@@ -11,7 +11,7 @@ import pandas as pd
 from sklearn.pipeline import Pipeline
 
 from ..data.schema import FEATURE_COLUMNS
-from ..files import atomic_path, sha256_file
+from ..files import atomic_path
 from .artifacts import ONNX_FILE
 from .encoding import Encoder
 from .inference import INPUT, OUTPUTS, onnx_session
@@ -185,10 +185,8 @@ def export_onnx(pipeline: Pipeline, features: pd.DataFrame, models_dir: Path) ->
         )
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
-        checksum = sha256_file(tmp)
     return {
         "file": ONNX_FILE,
-        "sha256": checksum,
         "precision": PRECISION,
         "max_abs_diff": diff,
         "tolerance": tolerance,

@@ -17,6 +17,8 @@ class TrainingResult:
     metadata: dict[str, Any]
     evaluation: Evaluation
     models_dir: Path
+    version_dir: Path
+    production: bool
 
 
 class Tracker(Protocol):
@@ -24,4 +26,8 @@ class Tracker(Protocol):
 
     def log_training_run(self, config: Config, result: TrainingResult) -> str | None:
         """Record one training run and return the tracker's run id (None: nothing recorded)."""
+        ...  # pragma: no cover
+
+    def promoted(self, version: str) -> None:
+        """Record that ``version`` is now the production model."""
         ...  # pragma: no cover

@@ -10,7 +10,7 @@ import pandas as pd
 from sklearn.model_selection import train_test_split
 
 from ..config import Config
-from ..data.load import check_both_classes, load_raw, parse_raw, read_raw
+from ..data.load import check_both_classes, parse_raw, read_raw
 from ..data.schema import TARGET_COLUMN
 from ..errors import DataError
 from ..files import atomic_path, sha256_file, write_json
@@ -22,11 +22,13 @@ TEST_FILE = "test.csv"
 
 @dataclass(frozen=True)
 class HoldOut:
-    """Parsed training and hold-out rows, and the file they were read from."""
+    """Parsed training and hold-out rows, the same rows as read, and their source file."""
 
     source: Path
     train: pd.DataFrame
     test: pd.DataFrame
+    raw_train: pd.DataFrame
+    raw_test: pd.DataFrame
 
     @property
     def rows(self) -> int:
@@ -40,7 +42,8 @@ class HoldOut:
         return round(float(churned) / self.rows, 6)
 
 
-def _write_rows(raw: pd.DataFrame, path: Path) -> None:
+def write_rows(raw: pd.DataFrame, path: Path) -> None:
+    """Write rows in the raw format (as read, text unchanged) to a CSV atomically."""
     with atomic_path(path) as tmp:
         raw.to_csv(tmp, index=False)
 
@@ -62,11 +65,10 @@ def validate_raw(config: Config, data_path: Path | None = None) -> dict[str, Any
     return summary
 
 
-def split_raw(config: Config, data_path: Path | None = None) -> HoldOut:
-    """Split the raw CSV into stratified train and hold-out files under ``data.processed_dir``.
+def split_raw(config: Config, data_path: Path | None = None, *, write: bool = True) -> HoldOut:
+    """Split the raw CSV into stratified train and hold-out sets (files: see ``write_split``).
 
-    Rows are written unchanged, in the raw format, so that every later step reads them
-    with the same loader as the raw file.
+    ``write=False`` leaves the files for the caller to write once its run has succeeded.
     """
     path = data_path or config.data.raw_path
     raw = read_raw(path)
@@ -84,9 +86,25 @@ def split_raw(config: Config, data_path: Path | None = None) -> HoldOut:
             f"{path}: cannot make a stratified {config.split.test_size:.0%} hold-out set "
             f"from {len(frame)} rows ({exc})"
         ) from None
-    _write_rows(raw.loc[train_index], config.data.processed_dir / TRAIN_FILE)
-    _write_rows(raw.loc[test_index], config.data.processed_dir / TEST_FILE)
-    return HoldOut(source=path, train=frame.loc[train_index], test=frame.loc[test_index])
+    hold_out = HoldOut(
+        source=path,
+        train=frame.loc[train_index],
+        test=frame.loc[test_index],
+        raw_train=raw.loc[train_index],
+        raw_test=raw.loc[test_index],
+    )
+    if write:
+        write_split(config, hold_out)
+    return hold_out
+
+
+def write_split(config: Config, hold_out: HoldOut) -> None:
+    """Write the train and hold-out rows unchanged, in the raw format, to ``data.processed_dir``.
+
+    Every later step then reads them with the same loader as the raw file.
+    """
+    write_rows(hold_out.raw_train, config.data.processed_dir / TRAIN_FILE)
+    write_rows(hold_out.raw_test, config.data.processed_dir / TEST_FILE)
 
 
 def read_split(config: Config) -> HoldOut:
@@ -96,7 +114,9 @@ def read_split(config: Config) -> HoldOut:
     for path in (train_path, test_path):
         if not path.is_file():
             raise DataError(f"no split at {path}; run `data split` first")
-    train, test = load_raw(train_path), load_raw(test_path)
+    raw_train, raw_test = read_raw(train_path), read_raw(test_path)
+    train = parse_raw(raw_train, source=str(train_path))
+    test = parse_raw(raw_test, source=str(test_path))
     check_both_classes(train, str(train_path))
     check_both_classes(test, str(test_path), minimum=1)
-    return HoldOut(source=train_path, train=train, test=test)
+    return HoldOut(train_path, train, test, raw_train, raw_test)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +12,7 @@ from sklearn.pipeline import Pipeline
 
 from ..config import Config
 from ..data.load import split_xy
-from ..files import write_json, write_text
+from ..files import atomic_path, write_json, write_text
 from ..models.evaluate import compute_metrics, feature_importance
 from ..models.plot_data import write_plot_data
 from ..models.plots import write_figures
@@ -42,26 +43,37 @@ def _metrics(
 
 
 def hold_out_evaluation(
-    pipeline: Pipeline, test: pd.DataFrame, n_train: int, threshold: float, config: Config
+    pipeline: Pipeline,
+    test: pd.DataFrame,
+    n_train: int,
+    threshold: float,
+    config: Config,
+    reports: Path,
 ) -> Evaluation:
     """Score the parsed hold-out frame without writing anything (no figures)."""
     features, target = split_xy(test)
     metrics = _metrics(target, predict_proba(pipeline, features), n_train, threshold)
-    reports = config.paths.reports_dir
     return Evaluation(metrics=metrics, figures=[], metrics_path=reports / METRICS_FILE)
 
 
 def evaluate_and_report(
-    pipeline: Pipeline, test: pd.DataFrame, n_train: int, threshold: float, config: Config
+    pipeline: Pipeline,
+    test: pd.DataFrame,
+    n_train: int,
+    threshold: float,
+    config: Config,
+    reports: Path,
 ) -> Evaluation:
-    """Score the parsed hold-out frame, then write metrics, importance, figures and plot data."""
+    """Score the parsed hold-out frame, then write metrics, importance, figures and plot data.
+
+    Everything goes under ``reports`` (a version's own folder, or ``paths.reports_dir``).
+    """
     features, target = split_xy(test)
     probabilities = predict_proba(pipeline, features)
     metrics = _metrics(target, probabilities, n_train, threshold)
     importances = feature_importance(
         pipeline, features, target, config.evaluation.permutation_repeats, config.seed
     )
-    reports = config.paths.reports_dir
     write_text(reports / IMPORTANCE_FILE, importances.rename_axis("feature").to_csv())
     figures = write_figures(
         target,
@@ -80,3 +92,21 @@ def evaluate_and_report(
     )
     write_json(reports / METRICS_FILE, metrics)
     return Evaluation(metrics=metrics, figures=figures, metrics_path=reports / METRICS_FILE)
+
+
+def copy_reports(source: Path, reports: Path, evaluation: Evaluation) -> Evaluation:
+    """Copy a version's reports into ``reports`` file by file, atomically, metrics last.
+
+    ``evaluation`` was written to a folder since renamed to ``source``; the evaluation
+    returned names its files in ``reports``.
+    """
+    files = sorted(path for path in source.rglob("*") if path.is_file())
+    files.sort(key=lambda path: path.name == METRICS_FILE)
+    for path in files:
+        with atomic_path(reports / path.relative_to(source)) as tmp:
+            shutil.copyfile(path, tmp)
+    written = evaluation.metrics_path.parent
+    figures = [reports / figure.relative_to(written) for figure in evaluation.figures]
+    return Evaluation(
+        metrics=evaluation.metrics, figures=figures, metrics_path=reports / METRICS_FILE
+    )

@@ -2,11 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from ..config import Config
 from .outcome import Tracker, TrainingResult
+
+if TYPE_CHECKING:
+    from mlflow import MlflowClient
+
+logger = logging.getLogger(__name__)
 
 # A SQLite file in the project: works offline, and MLflow 3 deprecates the ./mlruns file
 # store. Set MLFLOW_TRACKING_URI (e.g. http://mlflow:5000) to log to a server instead.
@@ -15,6 +22,10 @@ SQLITE_PREFIX = "sqlite:///"
 # Run artifacts (figures, model files) of a SQLite store go to this folder beside it.
 ARTIFACTS_DIR = "mlartifacts"
 EXPERIMENT_NAME = "{{ cookiecutter.project_slug }}"
+#: The Model Registry entry of this project, and the alias that names production there.
+REGISTERED_MODEL = "{{ cookiecutter.project_slug }}"
+CHAMPION_ALIAS = "champion"
+MODEL_VERSION_TAG = "model_version"
 ParamValue = str | int | float | bool | None
 
 
@@ -59,11 +70,19 @@ def _experiment_id(name: str, uri: str) -> str:
 
 
 class MlflowTracker:
-    """Log training runs to the MLflow store named by ``MLFLOW_TRACKING_URI``."""
+    """Log runs to the MLflow store named by ``MLFLOW_TRACKING_URI``; mirror production there.
+
+    Each version is registered in the Model Registry under the project's name, and the
+    ``champion`` alias follows the production version (promote, rollback, first version).
+    """
 
     def log_training_run(self, config: Config, result: TrainingResult) -> str | None:
-        """Log one training run to MLflow and return its run id."""
+        """Log one training run, register its version, and return the run id."""
         return log_training_run(config, result)
+
+    def promoted(self, version: str) -> None:
+        """Move the registry's ``champion`` alias to ``version``."""
+        set_champion(version)
 
 
 def make_tracker() -> Tracker | None:
@@ -71,28 +90,65 @@ def make_tracker() -> Tracker | None:
     return MlflowTracker()
 
 
+def _client() -> MlflowClient:
+    from mlflow import MlflowClient
+
+    return MlflowClient(tracking_uri=tracking_uri())
+
+
+def register_version(run_id: str, version: str) -> str:
+    """Register the run's ``model`` artifacts as a new registry version; return its number."""
+    from mlflow.exceptions import MlflowException
+
+    client = _client()
+    try:
+        client.get_registered_model(REGISTERED_MODEL)
+    except MlflowException:
+        client.create_registered_model(
+            REGISTERED_MODEL, description="Churn model versions; the champion alias is production."
+        )
+    source = f"{client.get_run(run_id).info.artifact_uri}/model"
+    registered = client.create_model_version(
+        REGISTERED_MODEL, source, run_id=run_id, tags={MODEL_VERSION_TAG: version}
+    )
+    return str(registered.version)
+
+
+def registry_number(version: str) -> str | None:
+    """Return the registry's number for one of our model versions (None: not registered)."""
+    client = _client()
+    for registered in client.search_model_versions(f"name='{REGISTERED_MODEL}'"):
+        if registered.tags.get(MODEL_VERSION_TAG) == version:
+            return str(registered.version)
+    return None
+
+
+def set_champion(version: str) -> None:
+    """Point the ``champion`` alias at ``version``; warn if it was never registered."""
+    number = registry_number(version)
+    if number is None:
+        logger.warning("model %s is not in the MLflow registry; champion alias unchanged", version)
+        return
+    _client().set_registered_model_alias(REGISTERED_MODEL, CHAMPION_ALIAS, number)
+
+
 def log_training_run(config: Config, result: TrainingResult) -> str | None:
-    """Log one training run to MLflow and return its run id."""
+    """Log one training run to MLflow, register its version, and return the run id."""
     import mlflow
 
     uri = tracking_uri()
     mlflow.set_tracking_uri(uri)
     experiment_id = _experiment_id(experiment_name(), uri)
     metadata = result.metadata
-    run_name = str(metadata.get("model_version", "training"))
-    with mlflow.start_run(experiment_id=experiment_id, run_name=run_name) as run:
+    version = str(metadata["model_version"])
+    with mlflow.start_run(experiment_id=experiment_id, run_name=version) as run:
         mlflow.log_params(run_params(config))
         metrics = result.evaluation.metrics
         mlflow.log_metrics({name: float(value) for name, value in metrics.items()})
-        mlflow.set_tags(
-            {
-                "model_version": run_name,
-                "data_sha256": str(metadata.get("data", {}).get("sha256", "")),
-            }
-        )
+        mlflow.set_tags({MODEL_VERSION_TAG: version, "data_sha256": metadata["data"]["sha256"]})
         for figure in result.evaluation.figures:
             mlflow.log_artifact(str(figure), artifact_path="figures")
-        for path in sorted(result.models_dir.iterdir()):
-            if path.is_file() and not path.name.startswith("."):
-                mlflow.log_artifact(str(path), artifact_path="model")
-        return str(run.info.run_id)
+        mlflow.log_artifacts(str(result.version_dir), artifact_path="model")
+        run_id = str(run.info.run_id)
+    register_version(run_id, version)
+    return run_id

@@ -1,0 +1,192 @@
+"""The model-lifecycle commands: `models list|history|compare`, `promote`, `rollback`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from .cli_io import ConfigOption, console, fail, side_by_side, user_errors
+from .config import Config, load_config
+
+if TYPE_CHECKING:
+    from .pipelines.lifecycle import Comparison, Promotion
+
+models_app = typer.Typer(
+    help="List and compare the published model versions.", no_args_is_help=True
+)
+#: Metrics shown in `models list`, in this order.
+LIST_METRICS = ("roc_auc", "pr_auc", "f1", "brier")
+
+
+def comparison_table(comparison: Comparison) -> Table:
+    """Return the candidate's and the baseline's metrics side by side (the gate's row starred)."""
+    columns = {
+        "production": (str(comparison.baseline), comparison.baseline_metrics),
+        "candidate": (comparison.candidate, comparison.candidate_metrics),
+    }
+    return side_by_side(f"Scored on {comparison.data}", columns, comparison.gate.metric)
+
+
+def report_promotion(promotion: Promotion) -> None:
+    """Print the comparison and what happened; exit 1 if the gate refused the candidate."""
+    comparison = promotion.comparison
+    if comparison.baseline is not None:
+        console.print(comparison_table(comparison))
+    if not promotion.promoted:
+        raise fail(f"not promoted: {comparison.verdict}")
+    forced = "" if comparison.passed else " (forced: the gate refused it)"
+    console.print(f"{comparison.verdict}\n{comparison.candidate} is production now{forced}")
+
+
+def run_promotion(
+    settings: Config,
+    version: str | None,
+    data: Path | None,
+    force: bool,
+    reason: str | None,
+) -> Promotion:
+    """Gate and promote with the project's tracker (one-line errors, no traceback)."""
+    from .pipelines.lifecycle import promote as gate_and_promote
+    from .pipelines.tracking import make_tracker
+
+    with user_errors():
+        return gate_and_promote(
+            settings, version, data, force=force, reason=reason, tracker=make_tracker()
+        )
+
+
+def promote(
+    version: Annotated[
+        str | None, typer.Argument(help="Version to promote (default: the newest).")
+    ] = None,
+    data: Annotated[
+        Path | None,
+        typer.Option(help="Labelled raw-format CSV (default: the candidate's hold-out set)."),
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Promote even if the gate refuses (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option(help="Why: recorded in the history.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Score a candidate and production on the same data; promote it if the gate passes."""
+    with user_errors():
+        settings = load_config(config)
+    report_promotion(run_promotion(settings, version, data, force, reason))
+
+
+def rollback(
+    reason: Annotated[str | None, typer.Option(help="Why: recorded in the history.")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Return production to the version that was production before the current one."""
+    from .pipelines.lifecycle import roll_back
+    from .pipelines.tracking import make_tracker
+
+    with user_errors():
+        record = roll_back(load_config(config), reason, make_tracker())
+    console.print(f"Rolled back from {record['previous']}: {record['version']} is production now")
+
+
+@models_app.command("list")
+def list_versions(config: ConfigOption = None) -> None:
+    """Show every version with its hold-out metrics; production is marked."""
+    from .models.store import production_version
+    from .pipelines.lifecycle import version_summaries
+
+    with user_errors():
+        settings = load_config(config)
+        production = production_version(settings.paths.models_dir)
+        summaries = version_summaries(settings.paths.models_dir)
+    if not summaries:
+        raise fail(f"no model versions in {settings.paths.models_dir}/; run train first")
+    table = Table(
+        title=f"Model versions in {settings.paths.models_dir}/ (hold-out metrics)",
+        caption="* production; `models show VERSION` for the details",
+    )
+    table.add_column("")
+    table.add_column("version", no_wrap=True)
+    for name in LIST_METRICS:
+        table.add_column(name, justify="right", no_wrap=True)
+    problems = []
+    for summary in summaries:
+        mark = "*" if summary["version"] == production else ""
+        if "problem" in summary:
+            table.add_row(mark, summary["version"], "[red]broken[/]")
+            problems.append(f"{summary['version']} cannot be loaded: {summary['problem']}")
+            continue
+        metrics = summary["metrics"]
+        values = [f"{metrics[name]:.4f}" if name in metrics else "" for name in LIST_METRICS]
+        table.add_row(mark, summary["version"], *values)
+    console.print(table)
+    for problem in problems:
+        console.print(f"[red]{problem}[/]", highlight=False, soft_wrap=True)
+    console.print(f"production: {production}")
+
+
+@models_app.command("show")
+def show(
+    version: Annotated[str | None, typer.Argument(help="Version (default: production).")] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Check a version's files against its manifest and print its model card."""
+    from rich.markdown import Markdown
+
+    from .models.manifest import verify_all
+    from .models.store import MODEL_CARD_FILE, production_dir, version_dir
+
+    with user_errors():
+        models_dir = load_config(config).paths.models_dir
+        folder = version_dir(models_dir, version) if version else production_dir(models_dir)
+        problems = verify_all(folder)
+        card = (folder / MODEL_CARD_FILE).read_text(encoding="utf-8")
+    console.print(Markdown(card))
+    if problems:
+        raise fail(f"{folder.name} cannot be loaded: {'; '.join(problems)}")
+    console.print(f"{folder}: every file matches manifest.json")
+
+
+@models_app.command("history")
+def history(config: ConfigOption = None) -> None:
+    """Show every change of the production version, oldest first: when, what, who and why."""
+    from .models.store import read_history
+
+    with user_errors():
+        settings = load_config(config)
+        events = read_history(settings.paths.models_dir)
+    if not events:
+        raise fail(f"no production history in {settings.paths.models_dir}/; run train first")
+    for event in events:
+        was = f" (was {event['previous']})" if event.get("previous") else ""
+        console.print(
+            f"{event.get('at')}  {event.get('event'):<8} {event.get('version')}{was}  "
+            f"by {event.get('user')}: {event.get('reason') or ''}",
+            highlight=False,
+            soft_wrap=True,
+        )
+
+
+@models_app.command("compare")
+def compare(
+    baseline: Annotated[Path, typer.Argument(help="metrics.json of the accepted model.")],
+    current: Annotated[Path, typer.Argument(help="metrics.json of the new model.")] = Path(
+        "reports/metrics.json"
+    ),
+    config: ConfigOption = None,
+) -> None:
+    """Compare two metrics files with the promotion gate; exit 1 if the new one is worse (CI)."""
+    from .pipelines.lifecycle import compare_files
+
+    with user_errors():
+        comparison = compare_files(load_config(config), baseline, current)
+    columns = {
+        "accepted": (str(baseline), comparison.baseline_metrics),
+        "new": (str(current), comparison.candidate_metrics),
+    }
+    console.print(side_by_side("Hold-out metrics", columns, comparison.gate.metric))
+    if not comparison.passed:
+        raise fail(f"the new model is worse: {comparison.verdict}")
+    console.print(comparison.verdict)

@@ -1,0 +1,133 @@
+"""The schema of a model version's metadata.json, validated whenever a model is loaded."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+
+from ..data.schema import CATEGORICAL_FEATURES, CATEGORICAL_LEVELS, NUMERIC_FEATURES
+from ..errors import ModelError
+
+METADATA_FILE = "metadata.json"
+SCHEMA_VERSION = 1
+VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+FileName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
+Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]
+Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Encoding(_Strict):
+    """The ONNX input layout: the numeric columns, then each categorical column's levels."""
+
+    numeric: list[str]
+    levels: dict[str, list[str]]
+
+    @model_validator(mode="after")
+    def _matches_the_data_schema(self) -> Encoding:
+        """Refuse a layout other than the schema's: reordered levels would change scores."""
+        if tuple(self.numeric) != NUMERIC_FEATURES:
+            raise ValueError(f"numeric columns must be {list(NUMERIC_FEATURES)}")
+        if tuple(self.levels) != CATEGORICAL_FEATURES:
+            raise ValueError(f"categorical columns must be {list(CATEGORICAL_FEATURES)}")
+        for column, levels in self.levels.items():
+            if tuple(levels) != CATEGORICAL_LEVELS[column]:
+                expected = list(CATEGORICAL_LEVELS[column])
+                raise ValueError(f"levels of {column} must be {expected} in this order")
+        return self
+
+
+class OnnxExport(_Strict):
+    """The ONNX export, or why there is none (then ``file`` is None)."""
+
+    file: FileName | None
+    reason: str | None = None
+    precision: Literal["float64"] | None = None
+    max_abs_diff: Number | None = None
+    tolerance: Number | None = None
+    opset: dict[str, int] | None = None
+    encoding: Encoding | None = None
+
+    @model_validator(mode="after")
+    def _complete(self) -> OnnxExport:
+        """Require the encoding of an export, and the reason when there is none."""
+        if self.file is not None and self.encoding is None:
+            raise ValueError("an ONNX file needs its encoding")
+        if self.file is None and not self.reason:
+            raise ValueError("without an ONNX file the reason is required")
+        return self
+
+
+class DataInfo(_Strict):
+    """The training data: file, checksum, size and churn rate."""
+
+    path: str
+    sha256: Sha256
+    rows: Annotated[int, Field(ge=2)]
+    churn_rate: Annotated[float, Field(ge=0.0, le=1.0)]
+
+
+class SplitInfo(_Strict):
+    """The stratified hold-out split."""
+
+    test_size: Annotated[float, Field(gt=0.0, lt=1.0)]
+    seed: int
+
+
+class ModelMetadata(_Strict):
+    """Everything recorded about one model version (``metadata.json``)."""
+
+    schema_version: Literal[1]
+    model_version: Annotated[str, Field(pattern=VERSION_PATTERN)]
+    created_at: str
+    estimator: str
+    params: dict[str, Any]
+    threshold: Annotated[Number, Field(gt=0.0, lt=1.0)]
+    metrics: dict[str, Number | int]
+    data: DataInfo
+    split: SplitInfo
+    git_commit: str | None
+    package_version: str
+    library_versions: dict[str, str]
+    model_file: FileName
+    onnx: OnnxExport
+
+    @field_validator("metrics")
+    @classmethod
+    def _has_the_hold_out_metrics(cls, metrics: dict[str, float | int]) -> dict[str, float | int]:
+        """Require the metrics every comparison reads."""
+        missing = {"roc_auc", "n_train", "n_test"} - set(metrics)
+        if missing:
+            raise ValueError(f"missing {sorted(missing)}")
+        return metrics
+
+
+def _describe(error: ValidationError) -> str:
+    first = error.errors()[0]
+    location = ".".join(str(part) for part in first["loc"]) or "<top level>"
+    message = str(first["msg"]).removeprefix("Value error, ")
+    if first["type"] == "missing":
+        return f"{location} is missing"
+    if first["type"] == "extra_forbidden":
+        return f"unknown key {location}"
+    return f"{location}: {message}"
+
+
+def parse_metadata(content: bytes, source: Path) -> ModelMetadata:
+    """Validate ``metadata.json`` bytes; raise ``ModelError`` naming the first problem."""
+    try:
+        payload = json.loads(content)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ModelError(f"{source}: not valid JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise ModelError(f"{source}: expected a JSON object of model metadata")
+    try:
+        return ModelMetadata.model_validate(payload)
+    except ValidationError as exc:
+        raise ModelError(f"{source}: {_describe(exc)}") from None

@@ -1,0 +1,215 @@
+"""The model lifecycle: compare a candidate with production on the same data, promote, roll back."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from ..config import Config, PromotionConfig
+from ..data.load import check_both_classes, load_raw, split_xy
+from ..errors import DataError, ModelError
+from ..models.artifacts import read_metadata
+from ..models.evaluate import compute_metrics
+from ..models.inference import load_predictor
+from ..models.store import (
+    HOLDOUT_FILE,
+    list_versions,
+    production_version,
+    rollback,
+    set_production,
+    version_dir,
+)
+from .outcome import Tracker
+
+#: Metrics where a smaller value is the better model.
+LOWER_IS_BETTER = frozenset({"brier", "log_loss"})
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """Two models' metrics on the same data, and the gate's verdict on the candidate."""
+
+    candidate: str
+    baseline: str | None
+    data: str
+    candidate_metrics: dict[str, float]
+    baseline_metrics: dict[str, float] | None
+    gate: PromotionConfig
+
+    @property
+    def passed(self) -> bool:
+        """Return True if the candidate is not worse than the baseline beyond the tolerance."""
+        if self.baseline_metrics is None:
+            return True
+        metric, tolerance = self.gate.metric, self.gate.tolerance
+        new, old = self.candidate_metrics[metric], self.baseline_metrics[metric]
+        if metric in LOWER_IS_BETTER:
+            return new <= old + tolerance
+        return new >= old - tolerance
+
+    @property
+    def verdict(self) -> str:
+        """Return one line saying what the gate compared and decided."""
+        metric, tolerance = self.gate.metric, self.gate.tolerance
+        if self.baseline_metrics is None:
+            return f"no {metric} to compare with: {self.candidate} passes"
+        new, old = self.candidate_metrics[metric], self.baseline_metrics[metric]
+        word = "passes" if self.passed else "is refused"
+        return (
+            f"{self.candidate} {word}: {metric} {new:.4f} against {old:.4f} for "
+            f"{self.baseline} (tolerance {tolerance:g})"
+        )
+
+
+@dataclass(frozen=True)
+class Promotion:
+    """The outcome of ``promote``: the comparison, and the history record if it switched."""
+
+    comparison: Comparison
+    record: dict[str, Any] | None
+
+    @property
+    def promoted(self) -> bool:
+        """Return True if production now names the candidate."""
+        return self.record is not None
+
+
+def labelled_data(path: Path) -> pd.DataFrame:
+    """Read and parse a labelled raw-format CSV that holds both classes."""
+    frame = load_raw(path)
+    check_both_classes(frame, str(path), minimum=1)
+    return frame
+
+
+def score_version(models_dir: Path, version: str, frame: pd.DataFrame) -> dict[str, float]:
+    """Return a version's metrics on a parsed labelled frame, at its own threshold."""
+    predictor = load_predictor(version_dir(models_dir, version))
+    features, target = split_xy(frame)
+    return compute_metrics(target, predictor.predict_frame(features), predictor.threshold)
+
+
+def default_candidate(models_dir: Path) -> str:
+    """Return the newest version, which must not already be production."""
+    versions = list_versions(models_dir)
+    if not versions:
+        raise ModelError(f"no trained model in {models_dir}/; run train first")
+    if versions[-1] == production_version(models_dir):
+        raise ModelError(f"the newest version {versions[-1]} is already production")
+    return versions[-1]
+
+
+def compare(config: Config, candidate: str, data_path: Path | None = None) -> Comparison:
+    """Score ``candidate`` and production on the same labelled data (default: its hold-out)."""
+    models_dir = config.paths.models_dir
+    path = data_path or version_dir(models_dir, candidate) / HOLDOUT_FILE
+    if data_path is not None and not data_path.is_file():
+        raise DataError(f"data file not found: {data_path}")
+    frame = labelled_data(path)
+    production = production_version(models_dir)
+    baseline = None if production is None else score_version(models_dir, production, frame)
+    return Comparison(
+        candidate=candidate,
+        baseline=production,
+        data=f"{path} ({len(frame)} rows)",
+        candidate_metrics=score_version(models_dir, candidate, frame),
+        baseline_metrics=baseline,
+        gate=config.promotion,
+    )
+
+
+def promote(
+    config: Config,
+    version: str | None = None,
+    data_path: Path | None = None,
+    *,
+    reason: str | None = None,
+    force: bool = False,
+    tracker: Tracker | None = None,
+) -> Promotion:
+    """Gate ``version`` (default: the newest) against production and switch if it passes.
+
+    ``force`` switches whatever the gate says and needs a ``reason``; both are recorded.
+    """
+    models_dir = config.paths.models_dir
+    if force and not (reason and reason.strip()):
+        raise ModelError("--force needs --reason TEXT saying why the gate is overridden")
+    candidate = version or default_candidate(models_dir)
+    if candidate == production_version(models_dir):
+        raise ModelError(f"{candidate} is already the production version")
+    comparison = compare(config, candidate, data_path)
+    if not (comparison.passed or force):
+        return Promotion(comparison, None)
+    metric = config.promotion.metric
+    record = set_production(
+        models_dir,
+        candidate,
+        "promote" if comparison.passed else "force",
+        reason or comparison.verdict,
+        metric=metric,
+        candidate_value=comparison.candidate_metrics[metric],
+        production_value=(comparison.baseline_metrics or {}).get(metric),
+        data=comparison.data,
+    )
+    if tracker is not None:
+        tracker.promoted(candidate)
+    return Promotion(comparison, record)
+
+
+def roll_back(config: Config, reason: str | None, tracker: Tracker | None = None) -> dict[str, Any]:
+    """Return production to the version before the current one; record who and why."""
+    record = rollback(config.paths.models_dir, reason)
+    if tracker is not None:
+        tracker.promoted(str(record["version"]))
+    return record
+
+
+def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
+    """Return each version's name, creation time, estimator, backend and hold-out metrics.
+
+    A version whose files fail their checks is listed with the reason instead.
+    """
+    summaries = []
+    for name in list_versions(models_dir):
+        try:
+            metadata, _ = read_metadata(version_dir(models_dir, name))
+        except ModelError as exc:
+            summaries.append({"version": name, "problem": str(exc)})
+            continue
+        summaries.append(
+            {
+                "version": name,
+                "created_at": metadata["created_at"],
+                "estimator": metadata["estimator"],
+                "backend": "onnx" if metadata["onnx"]["file"] else "sklearn",
+                "metrics": metadata["metrics"],
+            }
+        )
+    return summaries
+
+
+def read_metrics(path: Path) -> dict[str, float]:
+    """Read a ``metrics.json`` written by train or evaluate."""
+    try:
+        payload = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise DataError(f"metrics file not found: {path}") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise DataError(f"{path}: not valid JSON ({exc})") from None
+    if not isinstance(payload, dict):
+        raise DataError(f"{path}: expected a JSON object of metrics")
+    return {str(key): value for key, value in payload.items() if isinstance(value, int | float)}
+
+
+def compare_files(config: Config, baseline: Path, current: Path) -> Comparison:
+    """Gate the metrics in ``current`` against ``baseline`` (CI: a PR against its base)."""
+    old, new = read_metrics(baseline), read_metrics(current)
+    for path, metrics in ((baseline, old), (current, new)):
+        if config.promotion.metric not in metrics:
+            raise DataError(f"{path}: no {config.promotion.metric}")
+    return Comparison(
+        str(current), str(baseline), "the two metrics files", new, old, config.promotion
+    )

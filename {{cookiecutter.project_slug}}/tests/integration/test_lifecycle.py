@@ -1,0 +1,112 @@
+import json
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+from typer.testing import CliRunner
+
+from {{ cookiecutter.package_name }}.cli import app
+from {{ cookiecutter.package_name }}.models.store import production_version, read_history
+
+runner = CliRunner()
+MODELS = Path("models")
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw_frame: pd.DataFrame) -> Path:
+    """A project root with a good raw file and one whose labels are shuffled (a bad model)."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "configs").mkdir()
+    settings = {"evaluation": {"permutation_repeats": 1}, "promotion": {"tolerance": 0.01}}
+    (tmp_path / "configs" / "config.yaml").write_text(yaml.safe_dump(settings))
+    raw_frame.to_csv("good.csv", index=False)
+    shuffled = raw_frame["Churn"].to_numpy().copy()
+    np.random.default_rng(0).shuffle(shuffled)
+    raw_frame.assign(Churn=shuffled).to_csv("noise.csv", index=False)
+    return tmp_path
+
+
+def invoke(*args: str, code: int = 0) -> str:
+    result = runner.invoke(app, list(args))
+    assert result.exit_code == code, result.output
+    return result.output + (result.stderr if code else "")
+
+
+def versions() -> list[str]:
+    return sorted(path.name for path in (MODELS / "versions").iterdir())
+
+
+def test_versions_promotion_gate_and_rollback(project: Path) -> None:
+    assert "production (the first version)" in invoke("train", "--data", "good.csv")
+    invoke("train", "--data", "noise.csv")
+    first, noisy = versions()
+    assert production_version(MODELS) == first
+
+    refused = invoke("promote", "--data", "good.csv", code=1)
+    assert f"{noisy} is refused: roc_auc" in refused
+    table = refused.splitlines()  # the side-by-side table, printed either way
+    assert any("production" in line and "candidate" in line for line in table)
+    assert any(first in line and noisy in line for line in table)
+    assert any(line.startswith("│ roc_auc *") for line in table)
+    assert production_version(MODELS) == first
+
+    assert "--reason" in invoke("promote", "--force", code=1)
+    invoke("promote", noisy, "--data", "good.csv", "--force", "--reason", "demo of an override")
+    assert production_version(MODELS) == noisy
+    forced = read_history(MODELS)[-1]
+    assert (forced["event"], forced["reason"], forced["previous"]) == (
+        "force",
+        "demo of an override",
+        first,
+    )
+
+    promoted = invoke("train", "--data", "good.csv", "--promote")
+    third = versions()[-1]
+    assert f"{third} passes" in promoted
+    assert production_version(MODELS) == third
+
+    listing = invoke("models", "list")
+    assert all(name in listing for name in (first, noisy, third))
+    assert f"production: {third}" in listing
+    assert "roc_auc" in listing
+    shown = invoke("models", "show", noisy)
+    assert "Model card" in shown
+    assert "every file matches manifest.json" in shown
+
+    assert noisy in invoke("rollback", "--reason", "third misbehaves")
+    assert production_version(MODELS) == noisy
+    invoke("rollback")
+    assert production_version(MODELS) == first
+    assert "no earlier production version" in invoke("rollback", code=1)
+    assert "third misbehaves" in invoke("models", "history")
+
+
+def test_promote_without_a_candidate_says_so(project: Path) -> None:
+    assert "run train first" in invoke("promote", code=1)
+    invoke("train", "--data", "good.csv")
+    assert "already production" in invoke("promote", code=1)
+    assert "no model version v9" in invoke("promote", "v9", code=1)
+
+
+def test_published_versions_are_never_overwritten(project: Path) -> None:
+    invoke("train", "--data", "good.csv")
+    assert len(versions()) == 1
+    before = {
+        path: path.read_bytes() for path in (MODELS / "versions").rglob("*") if path.is_file()
+    }
+    invoke("train", "--data", "good.csv")
+    assert len(versions()) == 2
+    assert all(path.read_bytes() == content for path, content in before.items())
+
+
+def test_ci_compare_fails_a_worse_model_with_the_table(project: Path) -> None:
+    Path("accepted.json").write_text(json.dumps({"roc_auc": 0.80, "f1": 0.5}))
+    Path("better.json").write_text(json.dumps({"roc_auc": 0.81, "f1": 0.4}))
+    Path("worse.json").write_text(json.dumps({"roc_auc": 0.70, "f1": 0.6}))
+    assert "passes" in invoke("models", "compare", "accepted.json", "better.json")
+    worse = invoke("models", "compare", "accepted.json", "worse.json", code=1)
+    assert "the new model is worse" in worse
+    assert "0.8000" in worse
+    assert "0.7000" in worse
