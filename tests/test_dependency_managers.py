@@ -136,7 +136,10 @@ def test_pyproject_is_one_pep621_project_with_a_dev_extra(
     assert meta["scripts"][answers["project_slug"]] == f"{answers['package_name']}.cli:app"
     # Hatchling builds for pip, uv and Poetry 2 (which installs it editable, too).
     assert pyproject["build-system"]["build-backend"] == "hatchling.build"
-    assert "poetry" not in pyproject.get("tool", {})  # no second copy of the metadata
+    # No second copy of the metadata: Poetry's table only marks dependency groups optional.
+    poetry_groups = pyproject.get("tool", {}).get("poetry", {"group": {}})
+    assert set(poetry_groups) == {"group"}
+    assert all(group == {"optional": True} for group in poetry_groups["group"].values())
     if manager == "poetry":
         poetry_toml = tomllib.loads((project / "poetry.toml").read_text(encoding="utf-8"))
         assert poetry_toml["virtualenvs"]["in-project"] is True

@@ -3,7 +3,10 @@ import pandas as pd
 import pytest
 from matplotlib.container import BarContainer
 
-from {{ cookiecutter.package_name }}.models.plots import FIGURE_NAMES, draw_figures
+from {{ cookiecutter.package_name }}.models.plots import (
+    FIGURE_NAMES,
+    draw_figures,
+)
 
 
 def drawn() -> dict[str, object]:
