@@ -44,28 +44,22 @@ def draw_figures(
     labels = np.where(np.asarray(target) == 1, CLASS_NAMES[1], CLASS_NAMES[0])
     positive = CLASS_NAMES[1]
 
-    RocCurveDisplay.from_predictions(
-        labels,
-        probabilities,
-        pos_label=positive,
-        ax=axes["roc_curve"],
-        name="model",
-        plot_chance_level=True,
+    # Each curve with its chance level in the legend (for precision-recall: the churn rate).
+    curves = (
+        ("roc_curve", RocCurveDisplay, "ROC curve (hold-out)"),
+        ("precision_recall_curve", PrecisionRecallDisplay, "Precision-recall curve (hold-out)"),
     )
-    axes["roc_curve"].legend(loc="lower right")
-    axes["roc_curve"].set_title("ROC curve (hold-out)")
-
-    # The chance level of precision-recall is the churn rate; it gets a legend entry.
-    PrecisionRecallDisplay.from_predictions(
-        labels,
-        probabilities,
-        pos_label=positive,
-        ax=axes["precision_recall_curve"],
-        name="model",
-        plot_chance_level=True,
-    )
-    axes["precision_recall_curve"].legend(loc="upper right")
-    axes["precision_recall_curve"].set_title("Precision-recall curve (hold-out)")
+    for name, display, title in curves:
+        display.from_predictions(
+            labels,
+            probabilities,
+            pos_label=positive,
+            ax=axes[name],
+            name="model",
+            plot_chance_level=True,
+        )
+        axes[name].legend(loc="best")
+        axes[name].set_title(title)
 
     ConfusionMatrixDisplay.from_predictions(
         target,
