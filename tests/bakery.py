@@ -472,15 +472,21 @@ class BakedProject:
         assert self.git("status", "--porcelain") == []
         assert self.git("branch", "--show-current") == ["main"]
 
-    def install(self, scratch: Path) -> None:
-        """Run the post-gen hook again with git and create_env on: a real bake's finish.
+    def use_html_index(self) -> None:
+        """With Poetry, add PyPI's simple index as the primary source (a test workaround).
 
-        With Poetry, a `pypi-html` source goes first: the mirror here serves Poetry no
-        PEP 691 JSON (see test_dependency_managers).
+        The mirror here serves Poetry no PEP 691 JSON; generated projects carry no such line.
         """
         if self.answers["dependency_manager"] == "poetry":
             source = ["poetry", "source", "add", "--priority=primary", "pypi-html"]
             assert_ok(timed("poetry source add", [*source, "https://pypi.org/simple/"], self.path))
+
+    def install(self, scratch: Path) -> None:
+        """Run the post-gen hook again with git and create_env on: a real bake's finish.
+
+        See `use_html_index` for Poetry.
+        """
+        self.use_html_index()
         answers = {**self.answers, "init_git": True, "create_env": True}
         hook = render_hook("post_gen_project", answers, scratch / "post_gen_project.py")
         manager = answers["dependency_manager"]
