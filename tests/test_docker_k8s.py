@@ -224,7 +224,11 @@ def test_compose_runs_the_api_with_a_healthcheck(baked: Baker, tracking: str) ->
     assert any("/health" in part for part in check)
     assert "./models:/app/models:ro" in api["volumes"]
     assert api["read_only"] is True
-    assert set(services) == ({"api", "mlflow"} if tracking == "mlflow" else {"api"})
+    monitoring = {
+        name for name, spec in services.items() if "monitoring" in spec.get("profiles", [])
+    }
+    assert monitoring == {"prometheus", "grafana"}
+    assert set(services) - monitoring == ({"api", "mlflow"} if tracking == "mlflow" else {"api"})
     if tracking == "mlflow":
         assert "5000:5000" in services["mlflow"]["ports"]
 
