@@ -261,4 +261,8 @@ def serve(
         log_config=logging_config(settings.log_level),
         access_log=False,  # the app writes its own JSON access log, with request ids
         server_header=False,
+        # httptools with limits on header size, slow clients and load (serving/server.py).
+        http=f"{__package__}.serving.server:GuardedHttpToolsProtocol",
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_timeout,
     )
