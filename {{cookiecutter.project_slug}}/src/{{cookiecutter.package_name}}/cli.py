@@ -6,7 +6,7 @@ import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -237,6 +237,10 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="critical, error, warning, info or debug.")
     ] = None,
+    loop: Annotated[
+        Literal["auto", "asyncio", "uvloop"],
+        typer.Option(help="Event loop: auto (uvloop when installed) or asyncio."),
+    ] = "auto",
 ) -> None:
     """Serve the HTTP prediction API with uvicorn (settings: CHURN_* environment variables)."""
     import os
@@ -265,4 +269,5 @@ def serve(
         http=f"{__package__}.serving.server:GuardedHttpToolsProtocol",
         limit_concurrency=settings.max_connections,
         timeout_keep_alive=settings.keep_alive_timeout,
+        loop=loop,
     )
