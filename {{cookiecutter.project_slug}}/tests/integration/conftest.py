@@ -15,7 +15,9 @@ from fastapi.testclient import TestClient
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 from {{ cookiecutter.package_name }}.serving.app import create_app
-from {{ cookiecutter.package_name }}.serving.server import GuardedHttpToolsProtocol
+from {{ cookiecutter.package_name }}.serving.server import (
+    GuardedHttpToolsProtocol,
+)
 from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 
 ServeFactory = Callable[..., TestClient]

@@ -9,7 +9,9 @@ from typer.testing import CliRunner
 from uvicorn.importer import import_from_string
 
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.serving.server import GuardedHttpToolsProtocol
+from {{ cookiecutter.package_name }}.serving.server import (
+    GuardedHttpToolsProtocol,
+)
 
 runner = CliRunner()
 

@@ -25,7 +25,10 @@ from {{ cookiecutter.package_name }}.serving.schemas import (
     customer_adapter,
     customer_struct,
 )
-from {{ cookiecutter.package_name }}.serving.validation import BodyValidators, InvalidBodyError
+from {{ cookiecutter.package_name }}.serving.validation import (
+    BodyValidators,
+    InvalidBodyError,
+)
 
 VALIDATORS = BodyValidators(max_batch_size=3)
 CUSTOMER = customer_adapter()
