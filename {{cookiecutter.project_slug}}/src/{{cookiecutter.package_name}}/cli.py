@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -269,6 +269,10 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="critical, error, warning, info or debug.")
     ] = None,
+    loop: Annotated[
+        Literal["auto", "asyncio", "uvloop"],
+        typer.Option(help="Event loop: auto (uvloop when installed) or asyncio."),
+    ] = "auto",
 ) -> None:
     """Serve the HTTP prediction API with uvicorn (settings: CHURN_* environment variables)."""
     import os
@@ -293,4 +297,9 @@ def serve(
         log_config=logging_config(settings.log_level),
         access_log=False,  # the app writes its own JSON access log, with request ids
         server_header=False,
+        # httptools with limits on header size, slow clients and load (serving/server.py).
+        http=f"{__package__}.serving.server:GuardedHttpToolsProtocol",
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        loop=loop,
     )

@@ -6,8 +6,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from .. import __version__
 from ..models.inference import load_predictor
@@ -20,6 +24,7 @@ from .settings import ServingSettings, load_settings
 from .validation import BodyValidators
 
 TITLE = "Customer churn prediction API"
+DOCS_ASSETS = "/docs/assets"
 DESCRIPTION = (
     "Score customers given in the raw IBM Telco columns. Invalid input gets a 4xx naming "
     "the field; `GET /ready` says whether a model is loaded and, if not, why."
@@ -49,6 +54,22 @@ def _openapi(app: FastAPI, validators: BodyValidators) -> Callable[[], dict[str,
     return build
 
 
+def _offline_docs(app: FastAPI) -> None:
+    """Serve Swagger UI at /docs from the swagger-ui-bundle package: no CDN, works offline."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        assets = request.scope.get("root_path", "") + DOCS_ASSETS
+        return get_swagger_ui_html(
+            openapi_url=request.scope.get("root_path", "") + "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+        )
+
+
 def create_app(settings: ServingSettings | None = None, loader: Loader = load_predictor) -> FastAPI:
     """Build the service; the model is loaded once, when the app starts (its lifespan)."""
     settings = settings or load_settings()
@@ -67,12 +88,20 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         state.metrics.set_model(model.version if model is not None else None)
         yield
 
-    app = FastAPI(title=TITLE, description=DESCRIPTION, version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,  # served offline below, after the API routes (matched in order)
+        redoc_url=None,
+    )
     app.state.churn = state
     app.add_middleware(
         ObservabilityMiddleware, metrics=state.metrics, access_log=settings.access_log
     )
     add_exception_handlers(app)
     app.include_router(router)
+    _offline_docs(app)
     app.openapi = _openapi(app, state.validators)  # type: ignore[method-assign]
     return app

@@ -33,6 +33,27 @@ class ServingSettings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024)] = Field(
         4 * 1024 * 1024, description="Largest request body accepted (413 above it)."
     )
+    max_header_bytes: Annotated[int, Field(ge=1024)] = Field(
+        8192, description="Largest request line plus headers (431 above it)."
+    )
+    header_timeout: Annotated[float, Field(gt=0)] = Field(
+        10.0, description="Seconds a client has to send a request's line and headers (408)."
+    )
+    body_timeout: Annotated[float, Field(gt=0)] = Field(
+        30.0, description="Seconds a client has to send a request's body after its headers (408)."
+    )
+    keep_alive_timeout: Annotated[int, Field(ge=1)] = Field(
+        5, description="Seconds an idle keep-alive connection stays open."
+    )
+    max_queued: Annotated[int, Field(ge=1)] = Field(
+        32, description="Requests queued or running per worker before new ones get 503."
+    )
+    max_connections: Annotated[int, Field(ge=1)] = Field(
+        1024, description="Open connections per worker before uvicorn answers 503 to all."
+    )
+    retry_after: Annotated[int, Field(ge=1)] = Field(
+        1, description="Seconds in the Retry-After header of a 503 for load."
+    )
     log_level: LogLevel = "info"
     access_log: bool = Field(True, description="Write one JSON line per request.")
     expose_metadata: bool = Field(
