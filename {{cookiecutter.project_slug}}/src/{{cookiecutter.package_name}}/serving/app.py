@@ -11,9 +11,11 @@ from fastapi.openapi.utils import get_openapi
 
 from .. import __version__
 from ..models.inference import load_predictor
+from .admin import router as admin_router
 from .deps import AppState
 from .handlers import add_exception_handlers
 from .observability import ObservabilityMiddleware, ServiceMetrics, configure_logging
+from .reload import Reloader
 from .routes import router
 from .service import Loader, ModelService
 from .settings import ServingSettings, load_settings
@@ -50,21 +52,24 @@ def _openapi(app: FastAPI, validators: BodyValidators) -> Callable[[], dict[str,
 
 
 def create_app(settings: ServingSettings | None = None, loader: Loader = load_predictor) -> FastAPI:
-    """Build the service; the model is loaded once, when the app starts (its lifespan)."""
+    """Build the service; the model loads when the app starts and follows production."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
+    service = ModelService(settings.models_dir, settings.threshold, loader)
     state = AppState(
         settings=settings,
-        service=ModelService(settings.models_dir, settings.threshold, loader),
+        service=service,
         metrics=ServiceMetrics(),
         validators=BodyValidators(settings.max_batch_size),
+        reloader=Reloader(service, settings.reload_interval),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.service.load()
-        state.metrics.model_ready.set(state.service.model is not None)
-        yield
+        state.metrics.model_ready.set_function(lambda: float(state.service.model is not None))
+        async with state.reloader.running():
+            yield
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=__version__, lifespan=lifespan)
     app.state.churn = state
@@ -73,5 +78,6 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
     )
     add_exception_handlers(app)
     app.include_router(router)
+    app.include_router(admin_router)
     app.openapi = _openapi(app, state.validators)  # type: ignore[method-assign]
     return app
