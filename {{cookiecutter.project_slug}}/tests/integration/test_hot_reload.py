@@ -14,7 +14,10 @@ import httpx
 import pytest
 
 from {{ cookiecutter.package_name }}.config import Config
-from {{ cookiecutter.package_name }}.models.store import production_version, set_production
+from {{ cookiecutter.package_name }}.models.store import (
+    production_version,
+    set_production,
+)
 from {{ cookiecutter.package_name }}.pipelines.outcome import TrainingResult
 from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
 from tests.integration.conftest import ServeFactory
@@ -125,7 +128,8 @@ def test_sighup_makes_a_running_server_reload(store: Path, tmp_path: Path) -> No
         "CHURN_RELOAD_INTERVAL": "0",
         "CHURN_ACCESS_LOG": "false",
     }
-    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve", "--port", str(port)]
+    package = "{{ cookiecutter.package_name }}"
+    command = [sys.executable, "-m", package, "serve", "--port", str(port)]
     log = (tmp_path / "serve.log").open("wb")
     server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}/ready"

@@ -4,7 +4,10 @@ from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.errors import ModelError, OutputError
+from {{ cookiecutter.package_name }}.errors import (
+    ModelError,
+    OutputError,
+)
 from {{ cookiecutter.package_name }}.models import store
 
 

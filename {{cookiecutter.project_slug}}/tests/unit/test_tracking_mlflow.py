@@ -4,7 +4,10 @@ import mlflow
 import pytest
 
 from {{ cookiecutter.package_name }}.config import Config
-from {{ cookiecutter.package_name }}.pipelines.outcome import Tracker, TrainingResult
+from {{ cookiecutter.package_name }}.pipelines.outcome import (
+    Tracker,
+    TrainingResult,
+)
 from {{ cookiecutter.package_name }}.pipelines.tracking import (
     CHAMPION_ALIAS,
     EXPERIMENT_NAME,
