@@ -74,6 +74,10 @@ demo: $(STAMP) ## Bake the default project into build/demo, train it and score a
 	@echo
 	@echo "Demo project: $(DEMO_PROJECT)  (cd there and try: make help)"
 
+.PHONY: bench-template
+bench-template: $(STAMP) ## Time bakes, .venv per manager, the serving runtime and make test
+	PIP_CACHE_DIR="$(TEMPLATE_PIP_CACHE)" $(BIN)/python benchmarks/bench_template.py $(BENCH_ARGS)
+
 clean: ## Remove build/ and caches (keeps .venv)
 	rm -rf build .pytest_cache .ruff_cache *.egg-info
 	find hooks tests -name __pycache__ -type d -prune -exec rm -rf {} +

@@ -86,7 +86,10 @@ def test_pyproject_is_one_pep621_project_with_a_dev_extra(baked: Baker, manager:
     assert meta["scripts"][project.answers["project_slug"]] == f"{project.package}.cli:app"
     # Hatchling builds for pip, uv and Poetry 2 (which installs it editable, too).
     assert pyproject["build-system"]["build-backend"] == "hatchling.build"
-    assert "poetry" not in pyproject.get("tool", {})  # no second copy of the metadata
+    # No second copy of the metadata: Poetry's table only marks dependency groups optional.
+    poetry_groups = pyproject.get("tool", {}).get("poetry", {"group": {}})
+    assert set(poetry_groups) == {"group"}
+    assert all(group == {"optional": True} for group in poetry_groups["group"].values())
     assert project.has_file("poetry.toml") == (manager == "poetry")
     if manager == "poetry":
         assert project.toml("poetry.toml")["virtualenvs"]["in-project"] is True

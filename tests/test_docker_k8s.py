@@ -41,12 +41,22 @@ post_gen = load_hook("post_gen_project")
 
 MANAGERS = choices("dependency_manager")
 TRACKING = choices("experiment_tracking")
-# What each manager's builder stage must run to install from its lock (or pyproject).
+# What each manager's full-env stage runs to install from its lock (or pyproject), and what
+# its lean-env stage runs to install only the `serve` group, then the project alone.
 INSTALL_COMMANDS = {
     "pip": "pip install --no-cache-dir .",
     "poetry": "poetry install --only main --no-root",
     "uv": "uv sync --frozen --no-dev --no-editable",
 }
+LEAN_COMMANDS = {
+    "pip": "pip install --no-cache-dir --group serve",
+    "poetry": "poetry install --only serve --no-root",
+    "uv": "uv sync --frozen --only-group serve --no-install-project",
+}
+# The training stack that the API image must not carry on the ONNX path.
+TRAINING_STACK = ("sklearn", "scipy", "pandas", "matplotlib", "pandera", "skl2onnx", "joblib")
+LEAN_LIMIT_MB = 250
+
 BOTH = {"use_docker": True, "use_kubernetes": True}
 
 
@@ -73,15 +83,22 @@ def instructions(dockerfile: Path) -> list[tuple[str, str]]:
     return steps
 
 
-def stages(dockerfile: Path) -> list[list[tuple[str, str]]]:
-    """Split the instructions into build stages, each starting with its FROM."""
-    found: list[list[tuple[str, str]]] = []
+def stages(dockerfile: Path) -> dict[str, list[tuple[str, str]]]:
+    """Split the instructions into build stages by name (`FROM image AS name`), in order."""
+    found: dict[str, list[tuple[str, str]]] = {}
+    current: list[tuple[str, str]] | None = None
     for keyword, args in instructions(dockerfile):
         if keyword == "FROM":
-            found.append([])
-        if found:
-            found[-1].append((keyword, args))
+            name = args.split(" AS ")[-1].strip() if " AS " in args else str(len(found))
+            current = found.setdefault(name, [])
+        if current is not None:
+            current.append((keyword, args))
     return found
+
+
+def runs(stage: list[tuple[str, str]]) -> str:
+    """Return a stage's RUN commands joined with `&&`."""
+    return " && ".join(args for keyword, args in stage if keyword == "RUN")
 
 
 def env_pairs(args: str) -> dict[str, str]:
@@ -99,20 +116,37 @@ def exec_form(args: str) -> list[str]:
 
 @pytest.mark.parametrize("manager", MANAGERS)
 def test_dockerfile_follows_the_manager(baked: Baker, manager: str) -> None:
-    """It installs with the chosen manager, non-editable, into a bare runtime stage."""
+    """It builds a lean API image and a full batch image per manager (hadolint: the matrix)."""
     baked_project = baked(**BOTH, dependency_manager=manager)
     project = baked_project.path
     dockerfile = project / "Dockerfile"
 
-    builder, final = stages(dockerfile)
+    found = stages(dockerfile)
+    # The API is the last stage, so a plain `docker build .` builds it.
+    assert list(found)[-1] == "serve"
+    assert {"full-env", "lean-env", "serve-env", "runtime", "batch", "serve"} <= set(found)
     python = baked_project.answers["python_version"]
-    for stage in (builder, final):
-        assert stage[0][1].startswith(f"python:{python}-slim AS "), stage[0]
-    builder_runs = " && ".join(args for keyword, args in builder if keyword == "RUN")
-    assert INSTALL_COMMANDS[manager] in builder_runs
-    assert "-e ." not in builder_runs
-    assert "--editable" not in builder_runs
+    for name, stage in found.items():
+        image = stage[0][1]
+        if image.startswith("python:"):
+            assert image == f"python:{python}-slim AS {name}", image
+    assert INSTALL_COMMANDS[manager] in runs(found["full-env"])
+    lean = runs(found["lean-env"])
+    assert LEAN_COMMANDS[manager] in lean
+    assert "--no-deps ." in lean
+    for stage in ("full-env", "lean-env"):
+        assert "-e ." not in runs(found[stage])
+        assert "--editable" not in runs(found[stage])
+    # SERVE_ENV (declared before the first FROM) picks the API's environment: lean or full.
+    first_from = next(i for i, (k, _) in enumerate(instructions(dockerfile)) if k == "FROM")
+    assert ("ARG", "SERVE_ENV=lean") in instructions(dockerfile)[:first_from]
+    assert found["serve-env"][0] == ("FROM", "${SERVE_ENV}-env AS serve-env")
 
+    runtime, batch, serve = found["runtime"], found["batch"], found["serve"]
+    assert runtime[0][1].startswith(f"python:{python}-slim AS ")
+    assert batch[0] == ("FROM", "runtime AS batch")
+    assert serve[0] == ("FROM", "runtime AS serve")
+    final = runtime + serve[1:]
     final_args = {keyword: args for keyword, args in final}
     env: dict[str, str] = {}
     for keyword, args in final:
@@ -122,7 +156,7 @@ def test_dockerfile_follows_the_manager(baked: Baker, manager: str) -> None:
     assert env["PYTHONUNBUFFERED"] == "1"
     assert final_args["USER"] == f"{APP_UID}:{APP_UID}"
     assert final_args["EXPOSE"] == "8000"
-    package = baked_project.package
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
     assert exec_form(final_args["CMD"]) == [
         "python",
         "-m",
@@ -138,13 +172,18 @@ def test_dockerfile_follows_the_manager(baked: Baker, manager: str) -> None:
     assert "urllib.request" in probe[2]
     assert "/health" in probe[2]
     copies = [args for keyword, args in final if keyword == "COPY"]
-    assert "--from=builder /app/.venv /app/.venv" in copies
+    assert "--from=serve-env /app/.venv /app/.venv" in copies
     assert "models ./models" in copies
-    # Nothing is installed in the final stage: no compilers, package managers or secrets.
-    final_text = " ".join(args for _keyword, args in final).lower()
+    # The batch image: the full environment, the CLI as entry point, the same user.
+    batch_args = {keyword: args for keyword, args in batch}
+    assert batch_args["COPY"] == "--from=full-env /app/.venv /app/.venv"
+    assert exec_form(batch_args["ENTRYPOINT"]) == ["python", "-m", package]
+    assert batch_args["USER"] == f"{APP_UID}:{APP_UID}"
+    # Nothing is installed in the final stages: no compilers, package managers or secrets.
+    final_text = " ".join(args for _keyword, args in runtime + batch + serve).lower()
     for banned in ("apt-get", "gcc", "build-essential", "pip install", "poetry", "uv sync"):
         assert banned not in final_text, banned
-    for keyword, args in builder + final:
+    for keyword, args in instructions(dockerfile):
         if keyword in {"ENV", "ARG"}:
             assert not re.search(r"(secret|token|password|api_key)", args, re.I), args
 
@@ -224,7 +263,11 @@ def test_compose_runs_the_api_with_a_healthcheck(baked: Baker, tracking: str) ->
     assert any("/health" in part for part in check)
     assert "./models:/app/models:ro" in api["volumes"]
     assert api["read_only"] is True
-    assert set(services) == ({"api", "mlflow"} if tracking == "mlflow" else {"api"})
+    monitoring = {
+        name for name, spec in services.items() if "monitoring" in spec.get("profiles", [])
+    }
+    assert monitoring == {"prometheus", "grafana"}
+    assert set(services) - monitoring == ({"api", "mlflow"} if tracking == "mlflow" else {"api"})
     if tracking == "mlflow":
         assert "5000:5000" in services["mlflow"]["ports"]
 
@@ -401,28 +444,18 @@ def stage_env(stage: list[tuple[str, str]], app: Path, base: dict[str, str]) -> 
     return env
 
 
-@pytest.mark.slow
-def test_pip_dockerfile_commands_build_a_servable_app(fresh: Baker, tmp_path: Path) -> None:
-    """It runs the builder's RUN steps in a folder, then serves and passes the HEALTHCHECK."""
-    baked_project = fresh(**BOTH, dependency_manager="pip")
-    project, package = baked_project.path, baked_project.package
-    builder, final = stages(project / "Dockerfile")
-    server_log = tmp_path / "serve.log"
-    app = tmp_path / "app"
-    app.mkdir()
+def tree_size_mb(root: Path) -> float:
+    """Return the apparent size of every file under root, in MiB (what an image layer holds)."""
+    total = sum(path.lstat().st_size for path in root.rglob("*") if not path.is_dir())
+    return total / 2**20
 
-    # Builder stage: COPY from the project, then each RUN with bash in WORKDIR.
-    pip_cache = os.environ.get("TEMPLATE_PIP_CACHE")
-    base = clean_env()
-    env = stage_env(builder, app, base)
-    env.pop("PIP_NO_CACHE_DIR", None)
-    if pip_cache:
-        env["PIP_CACHE_DIR"] = pip_cache
-    shim = tmp_path / "shim"
-    shim.mkdir()
-    (shim / "python").symlink_to(sys.executable)  # the image's `python` on PATH
-    env["PATH"] = f"{shim}{os.pathsep}{env['PATH']}"
-    for keyword, args in builder:
+
+def build_stage(
+    stage: list[tuple[str, str]], project: Path, app: Path, env: dict[str, str]
+) -> None:
+    """Run one builder stage in `app`: COPY from the project, then each RUN with bash."""
+    app.mkdir(parents=True, exist_ok=True)
+    for keyword, args in stage:
         if keyword == "COPY" and not args.startswith("--"):
             *sources, dest = shlex.split(args)
             for source in sources:
@@ -436,20 +469,24 @@ def test_pip_dockerfile_commands_build_a_servable_app(fresh: Baker, tmp_path: Pa
             proc = run(["bash", "-euo", "pipefail", "-c", command], cwd=app, env=env, timeout=1500)
             assert proc.returncode == 0, f"RUN {args}\n{outcome(proc)}"
 
-    venv_python = app / ".venv" / "bin" / "python"
-    has_serve = run([venv_python, "-m", package, "serve", "--help"], cwd=project, env=base)
-    if has_serve.returncode != 0:
-        pytest.skip(f"`{package} serve` is not available yet:\n{outcome(has_serve)}")
 
-    # Train with the installed package so models/ exists, as `make train` does first.
-    for args in (["data", "generate", "--rows", "600", "--force"], ["train"]):
-        proc = run([venv_python, "-m", package, *args], cwd=project, env=base, timeout=900)
-        assert proc.returncode == 0, outcome(proc)
+def missing_training_module(venv_python: Path, package: str, cwd: Path) -> str | None:
+    """Import the API the way `serve` does; return the training-stack module it lacks."""
+    proc = run(
+        [venv_python, "-c", f"import {package}.cli, {package}.serving.app"],
+        cwd=cwd,
+        env=clean_env(),
+    )
+    if proc.returncode == 0:
+        return None
+    found = re.search(r"No module named '([\w.]+)'", proc.stderr)
+    assert found is not None, outcome(proc)
+    assert found.group(1).split(".")[0] in TRAINING_STACK, outcome(proc)
+    return proc.stderr.strip().splitlines()[-1]
 
-    # Final stage: only the environment, configs/ and models/ remain in /app.
-    for child in app.iterdir():
-        if child.name != ".venv":
-            shutil.rmtree(child) if child.is_dir() else child.unlink()
+
+def serve_and_probe(app: Path, project: Path, final: list[tuple[str, str]], log_path: Path) -> None:
+    """Copy the final stage's files next to app/.venv, run its CMD, pass its HEALTHCHECK."""
     for keyword, args in final:
         if keyword == "COPY" and not args.startswith("--from"):
             source, dest = shlex.split(args)
@@ -458,8 +495,10 @@ def test_pip_dockerfile_commands_build_a_servable_app(fresh: Baker, tmp_path: Pa
                 shutil.copytree(project / source, app / dest)
             else:
                 shutil.copy2(project / source, app / dest)
+    base = clean_env()
     runtime_env = stage_env(final, app, {k: v for k, v in base.items() if k != "PYTHONPATH"})
     assert runtime_env["CHURN_MODELS_DIR"] == str(app / "models")
+    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
 
     port = str(free_port())
     final_args = {keyword: args for keyword, args in final}
@@ -468,8 +507,7 @@ def test_pip_dockerfile_commands_build_a_servable_app(fresh: Baker, tmp_path: Pa
     healthcheck = [
         part.replace(":8000/", f":{port}/") for part in exec_form(final_args["HEALTHCHECK"])
     ]
-
-    with server_log.open("w", encoding="utf-8") as log:
+    with log_path.open("w", encoding="utf-8") as log:
         server = subprocess.Popen(
             serve, cwd=app, env=runtime_env, stdout=log, stderr=subprocess.STDOUT
         )
@@ -477,10 +515,10 @@ def test_pip_dockerfile_commands_build_a_servable_app(fresh: Baker, tmp_path: Pa
             deadline = time.monotonic() + 90
             probe = run(healthcheck, cwd=app, env=runtime_env, timeout=30)
             while probe.returncode != 0 and time.monotonic() < deadline:
-                assert server.poll() is None, server_log.read_text(encoding="utf-8")
+                assert server.poll() is None, log_path.read_text(encoding="utf-8")
                 time.sleep(1)
                 probe = run(healthcheck, cwd=app, env=runtime_env, timeout=30)
-            assert probe.returncode == 0, outcome(probe) + server_log.read_text(encoding="utf-8")
+            assert probe.returncode == 0, outcome(probe) + log_path.read_text(encoding="utf-8")
             # The package runs from site-packages, not from a source tree.
             where = run(
                 ["python", "-c", f"import {package}; print({package}.__file__)"],
@@ -495,3 +533,48 @@ def test_pip_dockerfile_commands_build_a_servable_app(fresh: Baker, tmp_path: Pa
             server.wait(timeout=30)
     stopped = run(healthcheck, cwd=app, env=runtime_env, timeout=30)
     assert stopped.returncode != 0, "the HEALTHCHECK passes with no server running"
+
+
+@pytest.mark.slow
+def test_pip_dockerfile_commands_build_a_lean_servable_app(fresh: Baker, tmp_path: Path) -> None:
+    """It builds both environments as the Dockerfile does; the API's is lean and serves."""
+    baked_project = fresh(**BOTH, dependency_manager="pip")
+    project, package = baked_project.path, baked_project.package
+    found = stages(project / "Dockerfile")
+    full, lean = tmp_path / "full" / "app", tmp_path / "lean" / "app"
+
+    # The builder stages' ENV, with the shared pip cache and the image's `python` on PATH.
+    base = clean_env()
+    shim = tmp_path / "shim"
+    shim.mkdir()
+    (shim / "python").symlink_to(sys.executable)
+    for app, stage in ((full, "full-env"), (lean, "lean-env")):
+        env = stage_env(found["tools"] + found[stage], app, base)
+        env.pop("PIP_NO_CACHE_DIR", None)
+        if os.environ.get("TEMPLATE_PIP_CACHE"):
+            env["PIP_CACHE_DIR"] = os.environ["TEMPLATE_PIP_CACHE"]
+        env["PATH"] = f"{shim}{os.pathsep}{env['PATH']}"
+        build_stage(found[stage], project, app, env)
+
+    sizes = {name: tree_size_mb(app / ".venv") for name, app in (("full", full), ("lean", lean))}
+    print(f"[docker] runtime .venv: full {sizes['full']:.0f} MiB, lean {sizes['lean']:.0f} MiB")
+    assert sizes["lean"] < LEAN_LIMIT_MB, sizes
+    lean_python = lean / ".venv" / "bin" / "python"
+    for module in TRAINING_STACK:
+        probe = run([lean_python, "-c", f"import {module}"], cwd=tmp_path, env=base)
+        assert probe.returncode != 0, f"the lean environment carries {module}"
+
+    # Train with the full environment so models/ exists, as `make train` does first.
+    full_python = full / ".venv" / "bin" / "python"
+    for args in (["data", "generate", "--rows", "600", "--force"], ["train"]):
+        proc = run([full_python, "-m", package, *args], cwd=project, env=base, timeout=900)
+        assert proc.returncode == 0, outcome(proc)
+    final = found["runtime"] + found["serve"][1:]
+
+    blocker = missing_training_module(lean_python, package, tmp_path)
+    if blocker is None:
+        serve_and_probe(lean, project, final, tmp_path / "serve-lean.log")
+        return
+    # The documented fallback (SERVE_ENV=full) serves; the lean image waits on the import.
+    serve_and_probe(full, project, final, tmp_path / "serve-full.log")
+    pytest.xfail(f"the serving code still imports the training stack: {blocker}")

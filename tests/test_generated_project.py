@@ -6,6 +6,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import subprocess
 import time
 import urllib.error
@@ -137,14 +138,46 @@ def test_predict_scores_a_csv_without_touching_it(
 
 
 def test_pre_commit_hooks_pass(trained: tuple[Path, dict[str, Any]]) -> None:
-    """It passes the project's own (local) pre-commit hooks on every file."""
+    """It passes the project's offline pre-commit hooks (the .venv tools) on every file."""
     project, _ = trained
     venv_bin = project / ".venv" / "bin"
     env = clean_env(PATH=f"{venv_bin}{os.pathsep}{os.environ.get('PATH', '')}")
     start = time.perf_counter()
-    proc = run([venv_bin / "pre-commit", "run", "--all-files"], cwd=project, env=env)
+    offline = ["-c", ".pre-commit-config.offline.yaml"]  # the default clones from GitHub
+    proc = run([venv_bin / "pre-commit", "run", "--all-files", *offline], cwd=project, env=env)
     print(f"[slow] pre-commit: exit {proc.returncode} in {time.perf_counter() - start:.1f}s")
     assert proc.returncode == 0, outcome(proc)
+
+
+STRAY_REPR = re.compile(r"<[\w.]+ (object )?at 0x[0-9a-f]+>|^(Text|Legend)\(")
+
+
+def test_notebook_runs_in_a_real_kernel_without_stray_reprs(
+    trained: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    """It installs the notebook group (`make` target), then runs the notebook in Jupyter."""
+    project, _ = trained
+    proc = timed("make .venv/bin/jupyter-lab", ["make", ".venv/bin/jupyter-lab"], project)
+    assert proc.returncode == 0, outcome(proc)
+    executed = tmp_path / "executed.ipynb"
+    jupyter = str(project / ".venv" / "bin" / "jupyter")
+    args = ["nbconvert", "--to", "notebook", "--execute", "--output", str(executed)]
+    proc = timed(
+        "jupyter nbconvert --execute", [jupyter, *args, "notebooks/01_exploration.ipynb"], project
+    )
+    assert proc.returncode == 0, outcome(proc)
+    cells = json.loads(executed.read_text(encoding="utf-8"))["cells"]
+    code = [cell for cell in cells if cell["cell_type"] == "code"]
+    assert all(cell["execution_count"] for cell in code)
+    shown = [
+        "".join(output.get("data", {}).get("text/plain", ""))
+        for cell in code
+        for output in cell["outputs"]
+        if output["output_type"] in {"execute_result", "display_data"}
+    ]
+    assert [text for text in shown if STRAY_REPR.search(text)] == []
+    images = [o for cell in code for o in cell["outputs"] if "image/png" in o.get("data", {})]
+    assert len(images) == 3  # the three figures, each shown once
 
 
 def _request(

@@ -8,6 +8,7 @@ from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+from rich.table import Table
 
 from . import cli_lifecycle
 from .cli_io import ConfigOption, RawDataOption, console, user_errors
@@ -23,6 +24,10 @@ app = typer.Typer(
 )
 data_app = typer.Typer(help="Create, validate and split raw data.", no_args_is_help=True)
 app.add_typer(data_app, name="data")
+monitor_app = typer.Typer(help="Watch the model in production: drift checks.", no_args_is_help=True)
+app.add_typer(monitor_app, name="monitor")
+#: `monitor drift` exits with this code when drift is detected (1 is a user's mistake).
+DRIFT_EXIT_CODE = 3
 app.add_typer(cli_lifecycle.models_app, name="models")
 app.command()(cli_lifecycle.promote)
 app.command()(cli_lifecycle.rollback)
@@ -47,6 +52,9 @@ def data_generate(
     if_missing: Annotated[
         bool, typer.Option("--if-missing", help="Do nothing if the file already exists.")
     ] = False,
+    drift: Annotated[
+        bool, typer.Option("--drift", help="Draw from a shifted population (drift tests).")
+    ] = False,
     config: ConfigOption = None,
 ) -> None:
     """Write a seeded synthetic data set in the exact raw IBM Telco format."""
@@ -59,8 +67,10 @@ def data_generate(
         from .data.synthetic import write_synthetic
 
         count = rows or settings.data.synthetic_rows
-        write_synthetic(path, count, settings.seed if seed is None else seed, overwrite=force)
-    console.print(f"Wrote {count} synthetic customers to {path}")
+        chosen_seed = settings.seed if seed is None else seed
+        write_synthetic(path, count, chosen_seed, overwrite=force, drift=drift)
+    shifted = " from the drifted population" if drift else ""
+    console.print(f"Wrote {count} synthetic customers{shifted} to {path}")
 
 
 @data_app.command("validate")
@@ -166,21 +176,31 @@ def evaluate(
 @app.command()
 def predict(
     input_path: Annotated[
-        Path, typer.Option("--input", "-i", help="Raw-format CSV to score (Churn optional).")
+        Path,
+        typer.Option("--input", "-i", help="Raw-format .csv or .parquet (Churn optional)."),
     ],
-    output_path: Annotated[Path, typer.Option("--output", "-o", help="CSV file to write.")],
+    output_path: Annotated[
+        Path, typer.Option("--output", "-o", help=".csv or .parquet file to write.")
+    ],
     config: ConfigOption = None,
     chunk_size: Annotated[
         int | None, typer.Option(min=1, help="Rows per chunk (default: predict.chunk_size).")
     ] = None,
+    shard_index: Annotated[
+        int, typer.Option(min=0, help="Score only this shard (0 .. shard-count - 1).")
+    ] = 0,
+    shard_count: Annotated[
+        int, typer.Option(min=1, help="Split the input into this many contiguous shards.")
+    ] = 1,
 ) -> None:
-    """Score a CSV of any size in chunks: customerID, churn_probability, churn."""
+    """Score a file of any size in chunks: customerID, churn_probability, churn (boolean)."""
     from .files import check_output_file
-    from .pipelines.batch_inference import score_csv
+    from .pipelines.batch_inference import Shard, score_file
 
     with user_errors():
         settings = load_config(config)
         check_output_file(output_path)
+        shard = Shard(shard_index, shard_count)
     with (
         user_errors(),
         Progress(
@@ -193,16 +213,50 @@ def predict(
         ) as progress,
     ):
         task = progress.add_task("score", total=None)
-        result = score_csv(
+        result = score_file(
             input_path,
             output_path,
             settings.paths.models_dir,
             chunk_size or settings.predict.chunk_size,
             on_rows=lambda rows: progress.update(task, completed=rows),
+            shard=shard,
         )
+    where = f" (shard {shard.index} of {shard.count})" if shard.count > 1 else ""
     console.print(
-        f"Scored {result.rows:,} rows with model {result.model_version} into {result.output}"
+        f"Scored {result.rows:,} rows{where} with model {result.model_version} into {result.output}"
     )
+
+
+@monitor_app.command("drift")
+def monitor_drift(
+    reference: Annotated[
+        Path, typer.Option(help="Raw-format CSV the model is known to work on (e.g. training).")
+    ],
+    current: Annotated[Path, typer.Option(help="Raw-format CSV of the customers scored now.")],
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for summary.json and report.html.")
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Compare current customers with a reference set; exit 3 when drift is detected."""
+    from .pipelines.drift_check import run_drift_check
+
+    with user_errors():
+        check = run_drift_check(load_config(config), reference, current, out)
+    table = Table(title="Drift by column")
+    for column in ("column", "score", "threshold", "drift"):
+        table.add_column(column, justify="left" if column == "column" else "right")
+    entries = dict(check.summary["features"])
+    if "skipped" not in check.summary["prediction"]:
+        entries["churn_probability"] = check.summary["prediction"]
+    for name, entry in entries.items():
+        flag = "[bold red]yes[/]" if entry["drift"] else "no"
+        table.add_row(name, f"{entry['score']:.4f}", f"{entry['threshold']:g}", flag)
+    console.print(table)
+    verdict = "[bold red]Drift detected[/]" if check.drift_detected else "No drift detected"
+    console.print(f"{verdict}; summary in {check.summary_path}, report in {check.report_path}")
+    if check.drift_detected:
+        raise typer.Exit(code=DRIFT_EXIT_CODE)
 
 
 @app.command()

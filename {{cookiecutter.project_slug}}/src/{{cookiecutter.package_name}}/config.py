@@ -9,6 +9,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from .errors import ConfigError
+from .monitoring.settings import MonitoringConfig
 
 DEFAULT_CONFIG_PATH = Path("configs/config.yaml")
 # The settings file is the first of these that exists (params.yaml: DVC's params file).
@@ -124,6 +125,7 @@ class Config(_Section):
     paths: PathsConfig = PathsConfig()
     predict: PredictConfig = PredictConfig()
     promotion: PromotionConfig = PromotionConfig()
+    monitoring: MonitoringConfig = MonitoringConfig()
 
 
 def _describe(error: ValidationError, source: Path) -> str:

@@ -40,8 +40,16 @@ def test_generate_train_evaluate_predict(project: Path) -> None:
     result = runner.invoke(app, ["predict", "--input", str(raw), "--output", "scored.csv"])
     assert result.exit_code == 0, result.output
     assert "Scored 500 rows" in result.output
-    assert Path("scored.csv").read_text().startswith("customerID,churn_probability,churn\n")
+    scored = pd.read_csv("scored.csv")
+    assert list(scored.columns) == ["customerID", "churn_probability", "churn"]
+    assert scored["churn"].dtype == bool
     assert raw.read_bytes() == before
+
+    shards = ["--shard-count", "2", "--shard-index", "1"]
+    result = runner.invoke(app, ["predict", "-i", str(raw), "-o", "part.parquet", *shards])
+    assert result.exit_code == 0, result.output
+    assert "Scored 250 rows (shard 1 of 2)" in result.output
+    assert pd.read_parquet("part.parquet")["churn"].dtype == bool
 
 
 @pytest.mark.parametrize(
@@ -51,6 +59,7 @@ def test_generate_train_evaluate_predict(project: Path) -> None:
         (["train", "--config", "absent.yaml"], "config file not found"),
         (["evaluate"], "run train first"),
         (["predict", "--input", "absent.csv", "--output", "o.csv"], "run train first"),
+        (["predict", "-i", "a.csv", "-o", "o.txt"], "unknown extension '.txt'"),
     ],
 )
 def test_a_user_mistake_is_one_line_and_exit_code_1(

@@ -1,7 +1,9 @@
 """Hardening of the CLI's files: bad paths fail early in one line, nothing half written stays."""
 
+import contextlib
 import errno
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
@@ -12,7 +14,7 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.models import store
-from {{ cookiecutter.package_name }}.pipelines import training
+from {{ cookiecutter.package_name }}.pipelines import batch_inference, training
 
 runner = CliRunner()
 as_root = pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
@@ -108,10 +110,16 @@ def test_a_full_disk_while_scoring_is_one_line_and_leaves_no_temporary(
 ) -> None:
     trained(project)
 
-    def full(*_: object, **__: object) -> None:
-        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    @contextlib.contextmanager
+    def full_disk(path: Path, *_: object) -> Iterator[Callable[[object], None]]:
+        path.write_bytes(b"customerID,churn")  # a partial first write, then the disk is full
 
-    monkeypatch.setattr(pd.DataFrame, "to_csv", full)
+        def write(_: object) -> None:
+            raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+        yield write
+
+    monkeypatch.setattr(batch_inference, "batch_writer", full_disk)
     assert "No space left on device" in one_line_error(["predict", "-i", "raw.csv", "-o", "o.csv"])
     assert sorted(path.name for path in project.iterdir() if path.name.startswith(".")) == []
     assert not Path("o.csv").exists()

@@ -68,3 +68,14 @@ def test_it_refuses_to_replace_an_existing_file(tmp_path: Path) -> None:
     assert path.read_text() == "keep me"
     write_synthetic(path, rows=50, overwrite=True)
     assert path.read_text().startswith("customerID,gender,")
+
+
+def test_the_drift_option_shifts_the_population_reproducibly() -> None:
+    base = parse_raw(generate(4000, seed=9))
+    drifted = parse_raw(generate(4000, seed=9, drift=True))
+    assert generate(300, seed=2, drift=True).equals(generate(300, seed=2, drift=True))
+    month_to_month = (drifted["Contract"] == "Month-to-month").mean()
+    assert month_to_month > (base["Contract"] == "Month-to-month").mean() + 0.1
+    assert drifted["tenure"].mean() < base["tenure"].mean()
+    assert drifted["MonthlyCharges"].mean() > base["MonthlyCharges"].mean()
+    assert drifted["Churn"].mean() > base["Churn"].mean()

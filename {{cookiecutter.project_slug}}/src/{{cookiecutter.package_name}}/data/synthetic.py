@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import string
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -43,8 +45,35 @@ _ADDON_PRICE = {
 }
 
 
+@dataclass(frozen=True)
+class _Population:
+    """The shares and scales that set who the customers are."""
+
+    contract: tuple[float, float, float] = (0.55, 0.21, 0.24)
+    internet: tuple[float, float, float] = (0.344, 0.44, 0.216)
+    payment: tuple[float, float, float, float] = (0.39, 0.17, 0.22, 0.22)
+    senior: float = 0.162
+    tenure_scale: float = 17.0
+    price_shift: float = 0.0
+    churn_shift: float = 0.0
+
+
+_BASE = _Population()
+#: The ``drift=True`` population: more month-to-month fibre customers paying by electronic
+#: check, more seniors, newer and paying more, with a higher churn rate.
+_DRIFTED = _Population(
+    contract=(0.75, 0.15, 0.10),
+    internet=(0.25, 0.62, 0.13),
+    payment=(0.55, 0.13, 0.16, 0.16),
+    senior=0.25,
+    tenure_scale=9.0,
+    price_shift=8.0,
+    churn_shift=0.5,
+)
+
+
 def _choice(
-    rng: np.random.Generator, levels: tuple[str, ...], p: list[float], n: int
+    rng: np.random.Generator, levels: tuple[str, ...], p: Sequence[float], n: int
 ) -> np.ndarray:
     return rng.choice(np.array(levels, dtype=object), size=n, p=p)
 
@@ -69,9 +98,9 @@ def _customer_ids(rng: np.random.Generator, n: int) -> np.ndarray:
     return rng.permutation(np.array(sorted(ids), dtype=object))
 
 
-def _tenure(rng: np.random.Generator, contract: np.ndarray) -> np.ndarray:
+def _tenure(rng: np.random.Generator, contract: np.ndarray, scale: float) -> np.ndarray:
     n = len(contract)
-    monthly = np.ceil(rng.exponential(17.0, size=n))
+    monthly = np.ceil(rng.exponential(scale, size=n))
     one_year = np.rint(rng.triangular(1, 45, 72, size=n))
     two_year = np.rint(rng.triangular(1, 72, 72, size=n))
     tenure = np.select(
@@ -96,27 +125,29 @@ def _intercept(logit: np.ndarray, rate: float) -> float:
     return (low + high) / 2
 
 
-def generate(rows: int = 7043, seed: int = 42) -> pd.DataFrame:
+def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.DataFrame:
     """Return ``rows`` synthetic customers as text columns in raw Telco order and format.
 
     The file's quirks are kept: ``SeniorCitizen`` is 0/1, the other flags are "Yes"/"No"
     with "No internet service" / "No phone service" levels, ``Churn`` is "Yes"/"No", and
-    new customers (tenure 0) have a single space in ``TotalCharges``.
+    new customers (tenure 0) have a single space in ``TotalCharges``. With ``drift`` the
+    population is shifted (see ``_DRIFTED``), as when the customer base changes.
     """
+    mix = _DRIFTED if drift else _BASE
     if rows < 1:
         raise DataError(f"rows must be at least 1, got {rows}")
     rng = np.random.default_rng(seed)
     n = rows
     gender = _choice(rng, CATEGORICAL_LEVELS["gender"], [0.495, 0.505], n)
-    senior = (rng.random(n) < 0.162).astype(np.int64)
+    senior = (rng.random(n) < mix.senior).astype(np.int64)
     partner = _yes(rng, 0.483, n)
     dependents = _yes(rng, np.where(partner == YES, 0.52, 0.10), n)
-    contract = _choice(rng, CATEGORICAL_LEVELS["Contract"], [0.55, 0.21, 0.24], n)
-    tenure = _tenure(rng, contract)
+    contract = _choice(rng, CATEGORICAL_LEVELS["Contract"], mix.contract, n)
+    tenure = _tenure(rng, contract, mix.tenure_scale)
 
     phone = _yes(rng, 0.903, n)
     multiple = np.where(phone == NO, NO_PHONE, _yes(rng, 0.47, n)).astype(object)
-    internet = _choice(rng, CATEGORICAL_LEVELS["InternetService"], [0.344, 0.44, 0.216], n)
+    internet = _choice(rng, CATEGORICAL_LEVELS["InternetService"], mix.internet, n)
     has_internet = internet != NO
     loyalty = np.clip(tenure / 72.0, 0.0, 1.0)
     addons = {}
@@ -127,7 +158,7 @@ def generate(rows: int = 7043, seed: int = 42) -> pd.DataFrame:
     paperless = _yes(rng, np.where(internet == "Fiber optic", 0.72, 0.52), n)
     payment = np.where(
         has_internet,
-        _choice(rng, CATEGORICAL_LEVELS["PaymentMethod"], [0.39, 0.17, 0.22, 0.22], n),
+        _choice(rng, CATEGORICAL_LEVELS["PaymentMethod"], mix.payment, n),
         _choice(rng, CATEGORICAL_LEVELS["PaymentMethod"], [0.10, 0.48, 0.21, 0.21], n),
     ).astype(object)
 
@@ -135,7 +166,7 @@ def generate(rows: int = 7043, seed: int = 42) -> pd.DataFrame:
     charges += np.select([internet == "DSL", internet == "Fiber optic"], [25.0, 50.0], 0.0)
     for column in INTERNET_ADDONS:
         charges += np.where(addons[column] == YES, _ADDON_PRICE[column], 0.0)
-    charges += rng.normal(0.0, 2.5, size=n)
+    charges += rng.normal(mix.price_shift, 2.5, size=n)
     monthly = np.clip(np.round(charges * 20) / 20, 18.25, 118.75)
     total = np.round(tenure * monthly * rng.uniform(0.93, 1.07, size=n) * 20) / 20
     total = np.maximum(total, monthly)
@@ -156,7 +187,8 @@ def generate(rows: int = 7043, seed: int = 42) -> pd.DataFrame:
         + 0.012 * (monthly - 65.0)
         + rng.normal(0.0, 0.6, size=n)
     )
-    churn = rng.random(n) < _sigmoid(logit + _intercept(logit, CHURN_RATE))
+    shift = mix.churn_shift
+    churn = rng.random(n) < _sigmoid(logit + _intercept(logit, CHURN_RATE) + shift)
 
     new = np.zeros(n, dtype=bool)
     long_contract = np.flatnonzero(contract != "Month-to-month")
@@ -191,12 +223,12 @@ def generate(rows: int = 7043, seed: int = 42) -> pd.DataFrame:
 
 
 def write_synthetic(
-    path: Path, rows: int = 7043, seed: int = 42, *, overwrite: bool = False
+    path: Path, rows: int = 7043, seed: int = 42, *, overwrite: bool = False, drift: bool = False
 ) -> Path:
     """Write a synthetic raw CSV to ``path`` atomically; refuse to replace a file by default."""
     if path.exists() and not overwrite:
         raise DataError(f"{path} already exists; pass --force to replace it")
-    frame = generate(rows, seed)
+    frame = generate(rows, seed, drift=drift)
     with atomic_path(path) as tmp:
         frame.to_csv(tmp, index=False)
     return path

@@ -45,10 +45,13 @@ def compute_metrics(
 
 def feature_importance(
     model: Pipeline, features: pd.DataFrame, target: pd.Series, repeats: int, seed: int
-) -> pd.Series:
-    """Return the mean drop in ROC AUC when each raw column is shuffled, largest first."""
+) -> pd.DataFrame:
+    """Return the drop in ROC AUC when each raw column is shuffled (mean, std), largest first."""
     result = permutation_importance(
         model, features, target, scoring="roc_auc", n_repeats=repeats, random_state=seed
     )
-    importances = pd.Series(result.importances_mean, index=features.columns, name="importance")
-    return importances.sort_values(ascending=False)
+    importances = pd.DataFrame(
+        {"importance": result.importances_mean, "importance_std": result.importances_std},
+        index=features.columns,
+    )
+    return importances.sort_values("importance", ascending=False)

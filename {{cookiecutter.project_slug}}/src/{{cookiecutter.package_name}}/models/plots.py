@@ -13,6 +13,8 @@ from sklearn.metrics import ConfusionMatrixDisplay, PrecisionRecallDisplay, RocC
 from ..files import atomic_path
 from .predict import churn_labels
 
+#: How the figures name the positive class (target 1) and the negative one.
+CLASS_NAMES = ("No churn", "Churn")
 FIGURE_NAMES = (
     "roc_curve",
     "precision_recall_curve",
@@ -28,47 +30,80 @@ def _save(figure: Figure, path: Path) -> Path:
     return path
 
 
-def write_figures(
+def draw_figures(
     target: pd.Series,
     probabilities: np.ndarray,
     threshold: float,
-    importances: pd.Series,
-    figures_dir: Path,
+    importances: pd.DataFrame,
     calibration_bins: int = 10,
-) -> list[Path]:
-    """Draw the evaluation figures into ``figures_dir`` as PNG files and return their paths."""
+) -> dict[str, Figure]:
+    """Draw the evaluation figures; ``importances`` has ``importance`` and ``importance_std``."""
     figures = {name: Figure(figsize=(6, 4.5), layout="constrained") for name in FIGURE_NAMES}
     axes = {name: figure.subplots() for name, figure in figures.items()}
+    # Named classes, so the axes read "Positive label: Churn" rather than "1".
+    labels = np.where(np.asarray(target) == 1, CLASS_NAMES[1], CLASS_NAMES[0])
+    positive = CLASS_NAMES[1]
 
-    RocCurveDisplay.from_predictions(target, probabilities, ax=axes["roc_curve"], name="model")
-    axes["roc_curve"].plot([0, 1], [0, 1], linestyle="--", color="grey", label="chance")
-    axes["roc_curve"].legend(loc="lower right")
-    axes["roc_curve"].set_title("ROC curve (hold-out)")
-
-    PrecisionRecallDisplay.from_predictions(
-        target, probabilities, ax=axes["precision_recall_curve"], name="model"
+    # Each curve with its chance level in the legend (for precision-recall: the churn rate).
+    curves = (
+        ("roc_curve", RocCurveDisplay, "ROC curve (hold-out)"),
+        ("precision_recall_curve", PrecisionRecallDisplay, "Precision-recall curve (hold-out)"),
     )
-    axes["precision_recall_curve"].axhline(target.mean(), linestyle="--", color="grey")
-    axes["precision_recall_curve"].set_title("Precision-recall curve (hold-out)")
+    for name, display, title in curves:
+        display.from_predictions(
+            labels,
+            probabilities,
+            pos_label=positive,
+            ax=axes[name],
+            name="model",
+            plot_chance_level=True,
+        )
+        axes[name].legend(loc="best")
+        axes[name].set_title(title)
 
     ConfusionMatrixDisplay.from_predictions(
         target,
         churn_labels(probabilities, threshold),
-        display_labels=["No churn", "Churn"],
+        display_labels=list(CLASS_NAMES),
         ax=axes["confusion_matrix"],
         colorbar=False,
     )
     axes["confusion_matrix"].set_title(f"Confusion matrix at threshold {threshold:g}")
 
     CalibrationDisplay.from_predictions(
-        target, probabilities, n_bins=calibration_bins, ax=axes["calibration_curve"], name="model"
+        labels,
+        probabilities,
+        n_bins=calibration_bins,
+        pos_label=positive,
+        ax=axes["calibration_curve"],
+        name="model",
     )
     axes["calibration_curve"].set_title("Calibration (hold-out)")
 
-    ordered = importances.sort_values()
-    axes["feature_importance"].barh(ordered.index, ordered.to_numpy(), color="tab:blue")
-    axes["feature_importance"].set_xlabel("Mean drop in ROC AUC when shuffled")
+    # Error bars: the spread (one standard deviation) over the shuffling repeats.
+    ordered = importances.sort_values("importance")
+    axes["feature_importance"].barh(
+        ordered.index,
+        ordered["importance"].to_numpy(),
+        xerr=ordered["importance_std"].to_numpy(),
+        color="tab:blue",
+        ecolor="black",
+        capsize=2,
+    )
+    axes["feature_importance"].set_xlabel("Drop in ROC AUC when shuffled (mean ± 1 std)")
     axes["feature_importance"].set_title("Permutation feature importance (hold-out)")
     figures["feature_importance"].set_size_inches(6, 6)
+    return figures
 
+
+def write_figures(
+    target: pd.Series,
+    probabilities: np.ndarray,
+    threshold: float,
+    importances: pd.DataFrame,
+    figures_dir: Path,
+    calibration_bins: int = 10,
+) -> list[Path]:
+    """Draw the evaluation figures into ``figures_dir`` as PNG files and return their paths."""
+    figures = draw_figures(target, probabilities, threshold, importances, calibration_bins)
     return [_save(figure, figures_dir / f"{name}.png") for name, figure in figures.items()]

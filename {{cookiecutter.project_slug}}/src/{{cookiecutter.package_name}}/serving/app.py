@@ -56,18 +56,25 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
     settings = settings or load_settings()
     configure_logging(settings.log_level)
     service = ModelService(settings.models_dir, settings.threshold, loader)
+    metrics = ServiceMetrics()
+
+    def publish_model() -> None:
+        """Show the model in use (or none) in the metrics, at start-up and after a swap."""
+        model = service.model
+        metrics.set_model(model.version if model is not None else None)
+
     state = AppState(
         settings=settings,
         service=service,
-        metrics=ServiceMetrics(),
+        metrics=metrics,
         validators=BodyValidators(settings.max_batch_size),
-        reloader=Reloader(service, settings.reload_interval),
+        reloader=Reloader(service, settings.reload_interval, on_change=publish_model),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.service.load()
-        state.metrics.model_ready.set_function(lambda: float(state.service.model is not None))
+        publish_model()
         async with state.reloader.running():
             yield
 

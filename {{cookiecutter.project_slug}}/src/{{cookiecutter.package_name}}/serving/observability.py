@@ -11,7 +11,16 @@ import time
 from time import perf_counter
 from typing import Any
 
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram
+from prometheus_client import (
+    CONTENT_TYPE_LATEST,
+    GC_COLLECTOR,
+    PLATFORM_COLLECTOR,
+    PROCESS_COLLECTOR,
+    CollectorRegistry,
+    Counter,
+    Gauge,
+    Histogram,
+)
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -75,8 +84,10 @@ class ServiceMetrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
-        """Create the registry and its metrics."""
+        """Create the registry and its metrics, with the standard process_* and python_*."""
         self.registry = CollectorRegistry()
+        for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
+            self.registry.register(collector)
         labels = ("method", "route", "status")
         self.requests = Counter(
             "http_requests",
@@ -102,7 +113,20 @@ class ServiceMetrics:
         self.model_ready = Gauge(
             "churn_model_ready", "1 when a model is loaded, else 0.", registry=self.registry
         )
+        self.model_info = Gauge(
+            "churn_model_info",
+            "1, labelled with the version of the loaded model (dashboards show it).",
+            ("version",),
+            registry=self.registry,
+        )
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
+
+    def set_model(self, version: str | None) -> None:
+        """Record which model is loaded (``None``: none, the service is not ready)."""
+        self.model_ready.set(version is not None)
+        self.model_info.clear()
+        if version is not None:
+            self.model_info.labels(version=version).set(1)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""

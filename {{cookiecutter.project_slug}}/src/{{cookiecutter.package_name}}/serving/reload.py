@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 
 from .service import ModelService, Outcome
 
@@ -16,15 +16,25 @@ logger = logging.getLogger(__name__)
 class Reloader:
     """Checks the production pointer every ``interval`` seconds (0: never) or when woken."""
 
-    def __init__(self, service: ModelService, interval: float) -> None:
-        """Watch ``service``'s models folder; nothing runs until ``running``."""
+    def __init__(
+        self, service: ModelService, interval: float, on_change: Callable[[], None]
+    ) -> None:
+        """Watch ``service``'s models folder; call ``on_change`` after each swap."""
         self.service = service
         self.interval = interval
+        self.on_change = on_change
         self.wake: asyncio.Event | None = None  # made in the app's event loop by `running`
 
-    async def reload_now(self) -> Outcome:
+    async def reload(self, *, forced: bool) -> Outcome:
         """Load the production version in a worker thread and swap it in if it loads."""
-        return await asyncio.to_thread(self.service.reload, forced=True)
+        outcome = await asyncio.to_thread(self.service.reload, forced=forced)
+        if outcome == "reloaded":
+            self.on_change()
+        return outcome
+
+    async def reload_now(self) -> Outcome:
+        """Reload now, whatever the pointer says (SIGHUP, the admin route)."""
+        return await self.reload(forced=True)
 
     async def _next(self, wake: asyncio.Event) -> bool:
         """Wait for the next check; return True if it was asked for (forced)."""
@@ -42,7 +52,7 @@ class Reloader:
         while True:
             forced = await self._next(wake)
             try:
-                await asyncio.to_thread(self.service.reload, forced=forced)
+                await self.reload(forced=forced)
             except Exception:  # keep watching whatever one attempt did
                 logger.exception("model reload failed")
 

@@ -1,0 +1,178 @@
+"""Time and weigh the template: bakes, environments, the serving runtime, `make test`.
+
+Prints, measured in this run on this machine:
+  - bake time without an environment, against a one-file cookiecutter template (the floor of
+    any bake) and, given a local checkout (--ccds DIR), cookiecutter-data-science;
+  - per manager: bake time with its environment (lock, .venv, git) and the .venv size;
+  - the serving runtime the Dockerfile builds (its lean and full builder stages, run in plain
+    folders as the slow tier does) and its size against the project's .venv;
+  - the generated project's `make test` time.
+Run with the template's tools: `make bench-template` (or `.venv/bin/python benchmarks/...`).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from test_docker_k8s import build_stage, stage_env, stages, tree_size_mb  # noqa: E402
+
+from bakery import outcome, render_hook, run, running_python, tool_env  # noqa: E402
+
+MANAGERS = ("pip", "uv", "poetry")
+# Poetry 2 asks the index for PEP 691 JSON, which the mirror here does not serve: the slow
+# tier's workaround (an explicit HTML source) is applied before the hook runs.
+POETRY_SOURCE = ["poetry", "source", "add", "--priority=primary", "pypi-html"]
+POETRY_INDEX = "https://pypi.org/simple/"
+
+
+def timed(args: list[str], cwd: Path) -> tuple[float, str | None]:
+    """Run a command with the template's tools; return seconds and an error (None if ok)."""
+    start = time.perf_counter()
+    proc = run(args, cwd=cwd, env=tool_env(), timeout=1800)
+    elapsed = time.perf_counter() - start
+    return elapsed, None if proc.returncode == 0 else outcome(proc)[-1500:]
+
+
+def bake_command(template: Path, out: Path, *answers: str) -> list[str]:
+    """Return the cookiecutter command line that bakes `template` into `out`."""
+    return [
+        sys.executable,
+        "-m",
+        "cookiecutter",
+        str(template),
+        "--no-input",
+        "--default-config",
+        "-o",
+        str(out),
+        *answers,
+    ]
+
+
+def floor_template(root: Path) -> Path:
+    """Write a one-file template: the cost of starting cookiecutter and rendering anything."""
+    template = root / "floor"
+    (template / "{{cookiecutter.name}}").mkdir(parents=True)
+    (template / "cookiecutter.json").write_text('{"name": "floor"}\n', encoding="utf-8")
+    (template / "{{cookiecutter.name}}" / "README.md").write_text("# {{ cookiecutter.name }}\n")
+    return template
+
+
+def median_bake(template: Path, work: Path, label: str, repeats: int, *answers: str) -> float:
+    """Bake `repeats` times into fresh folders; return the median seconds."""
+    times = []
+    for index in range(repeats):
+        seconds, error = timed(bake_command(template, work / f"{label}-{index}", *answers), work)
+        if error:
+            raise SystemExit(f"{label} bake failed:\n{error}")
+        times.append(seconds)
+    return statistics.median(times)
+
+
+def bake_with_env(work: Path, manager: str) -> tuple[Path, float, str | None]:
+    """Bake, then run the post-gen hook with git and create_env; return project, seconds."""
+    out = work / f"env-{manager}"
+    python = running_python().get("python_version", "3.12")
+    answers = [f"dependency_manager={manager}", f"python_version={python}"]
+    seconds, error = timed(
+        bake_command(ROOT, out, *answers, "init_git=false", "create_env=false"), work
+    )
+    (project,) = out.iterdir()
+    if error:
+        return project, seconds, error
+    if manager == "poetry":
+        extra, error = timed([*POETRY_SOURCE, POETRY_INDEX], project)
+        seconds += extra
+    context = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    hook = render_hook(
+        "post_gen_project",
+        {**context, "init_git": True, "create_env": True},
+        work / f"hook-{manager}.py",
+    )
+    extra, error = timed([sys.executable, str(hook)], project)
+    return project, seconds + extra, error
+
+
+def serving_runtime(project: Path, work: Path) -> dict[str, float]:
+    """Run the Dockerfile's lean and full builder stages in folders; return .venv MiB."""
+    found = stages(project / "Dockerfile")
+    sizes = {}
+    shim = work / "shim"
+    shim.mkdir(exist_ok=True)
+    if not (shim / "python").exists():
+        (shim / "python").symlink_to(sys.executable)
+    for name in ("lean", "full"):
+        app = work / f"{project.parent.name}-{name}" / "app"
+        env = stage_env(found["tools"] + found[f"{name}-env"], app, tool_env())
+        env.pop("PIP_NO_CACHE_DIR", None)
+        env.pop("UV_NO_CACHE", None)
+        env["PATH"] = f"{shim}:{tool_env()['PATH']}"
+        build_stage(found[f"{name}-env"], project, app, env)
+        sizes[name] = tree_size_mb(app / ".venv")
+    return sizes
+
+
+def main() -> None:
+    """Measure and print every figure, each against its baseline from this run."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--ccds", type=Path, help="a local cookiecutter-data-science checkout")
+    parser.add_argument("--repeats", type=int, default=3, help="bakes per template (median)")
+    parser.add_argument("--managers", nargs="+", default=list(MANAGERS), choices=MANAGERS)
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="bench-template-") as tmp:
+        work = Path(tmp)
+        print("== bake without an environment (median of", args.repeats, "runs)")
+        floor = median_bake(floor_template(work), work, "floor", args.repeats)
+        ours = median_bake(ROOT, work, "ours", args.repeats, "init_git=false", "create_env=false")
+        print(f"  one-file template (floor)     {floor:6.2f} s")
+        print(f"  this template                 {ours:6.2f} s   x{ours / floor:.1f} the floor")
+        if args.ccds is not None:
+            ccds = median_bake(args.ccds, work, "ccds", args.repeats)
+            print(f"  cookiecutter-data-science     {ccds:6.2f} s   ours/ccds x{ours / ccds:.2f}")
+        else:
+            print(
+                "  cookiecutter-data-science     not measured: PyPI's cookiecutter-data-science"
+                " ships only the `ccds` CLI (wheel and sdist hold no template), which clones"
+                " GitHub; pass --ccds DIR with a local checkout"
+            )
+
+        print("== bake with the environment (lock, .venv, git), per manager")
+        projects = {}
+        for manager in args.managers:
+            project, seconds, error = bake_with_env(work, manager)
+            if error:
+                print(f"  {manager:6} FAILED after {seconds:.1f} s:\n{error}")
+                continue
+            size = tree_size_mb(project / ".venv")
+            print(f"  {manager:6} {seconds:6.1f} s   .venv {size:5.0f} MiB")
+            projects[manager] = (project, size)
+
+        print("== the serving runtime (the Dockerfile's builder stages, run in folders)")
+        for manager, (project, venv_size) in projects.items():
+            sizes = serving_runtime(project, work / "runtime")
+            print(
+                f"  {manager:6} API (lean) {sizes['lean']:5.0f} MiB   batch (full)"
+                f" {sizes['full']:5.0f} MiB   lean/full x{sizes['lean'] / sizes['full']:.2f}"
+                f"   lean/dev .venv x{sizes['lean'] / venv_size:.2f}"
+            )
+
+        print("== the generated `make test`")
+        for manager, (project, _size) in projects.items():
+            seconds, error = timed(["make", "test"], project)
+            status = "ok" if error is None else f"FAILED\n{error}"
+            print(f"  {manager:6} {seconds:6.1f} s   {status}")
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
