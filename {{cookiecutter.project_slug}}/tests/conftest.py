@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from pathlib import Path
 
 import pandas as pd
@@ -65,3 +67,15 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, TrainingR
     settings.data.raw_path.parent.mkdir(parents=True)
     generate(SMALL_ROWS, seed=7).to_csv(settings.data.raw_path, index=False)
     return settings, run_training(settings)
+
+
+@pytest.fixture
+def dead_pid() -> int:
+    """The pid of a process that has exited: what a ``kill -9`` leaves in a file name."""
+    done = subprocess.run(
+        [sys.executable, "-c", "import os; print(os.getpid())"],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return int(done.stdout)

@@ -1,6 +1,7 @@
 """Helpers for tests that open or tamper with a published model version."""
 
 import json
+import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -31,3 +32,16 @@ def edit_metadata(
     if rehash:
         write_manifest(folder, folder.name)
     return folder
+
+
+def clone_version(models_dir: Path, name: str) -> Path:
+    """Publish a copy of the production version under a new name (no training needed)."""
+    source = production_folder(models_dir)
+    target = source.parent / name
+    shutil.copytree(source, target)
+    path = target / METADATA_FILE
+    metadata = json.loads(path.read_text())
+    metadata["model_version"] = name
+    path.write_text(json.dumps(metadata))
+    write_manifest(target, name)
+    return target

@@ -39,6 +39,9 @@ CASES: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("open", "GET", "/model", {}, 200),
     ("empty", "GET", "/model", {}, 503),
     ("ready", "GET", "/metrics", {}, 200),
+    ("ready", "POST", "/admin/reload", {}, 404),
+    ("admin", "POST", "/admin/reload", {"headers": {"authorization": "Bearer no"}}, 401),
+    ("admin", "POST", "/admin/reload", {"headers": {"authorization": "Bearer s3cret"}}, 200),
 ]
 
 
@@ -46,12 +49,13 @@ CASES: list[tuple[str, str, str, dict[str, Any], int]] = [
 def clients(
     serve: ServeFactory, models_dir: Path, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[dict[str, TestClient]]:
-    """Apps with a model, without one, with a small body limit and with open metadata."""
+    """Apps with a model, without one, with a small body limit, open metadata, an admin token."""
     apps = {
         "ready": serve(models_dir),
         "empty": serve(tmp_path_factory.mktemp("no-model")),
         "small": serve(models_dir, max_body_bytes=2048),
         "open": serve(models_dir, expose_metadata=True),
+        "admin": serve(models_dir, admin_token="s3cret"),
     }
     for client in apps.values():
         client.__enter__()

@@ -3,8 +3,6 @@
 import contextlib
 import errno
 import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -49,16 +47,6 @@ def one_line_error(args: list[str]) -> str:
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.output
     return lines[0]
-
-
-def dead_pid() -> int:
-    done = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return int(done.stdout)
 
 
 def trained(project: Path) -> None:
@@ -137,9 +125,9 @@ def test_a_full_disk_while_scoring_is_one_line_and_leaves_no_temporary(
     assert not Path("o.csv").exists()
 
 
-def test_temporaries_of_a_killed_run_are_removed_by_the_next(project: Path) -> None:
+def test_temporaries_of_a_killed_run_are_removed_by_the_next(project: Path, dead_pid: int) -> None:
     trained(project)
-    pid = dead_pid()
+    pid = dead_pid
     stale_output = Path(f".scored.csv.{pid}.abc123.tmp")
     stale_output.write_bytes(b"x" * 1000)
     live_output = Path(f".scored.csv.{os.getpid()}.def456.tmp")

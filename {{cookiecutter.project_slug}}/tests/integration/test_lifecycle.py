@@ -8,7 +8,10 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.models.store import production_version, read_history
+from {{ cookiecutter.package_name }}.models.store import (
+    production_version,
+    read_history,
+)
 
 runner = CliRunner()
 MODELS = Path("models")

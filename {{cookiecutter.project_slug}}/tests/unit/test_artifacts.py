@@ -7,7 +7,10 @@ import skops.io
 
 from {{ cookiecutter.package_name }}.errors import ModelError
 from {{ cookiecutter.package_name }}.models import artifacts
-from {{ cookiecutter.package_name }}.models.artifacts import MODEL_FILE, load_model
+from {{ cookiecutter.package_name }}.models.artifacts import (
+    MODEL_FILE,
+    load_model,
+)
 from tests.model_files import edit_metadata, production_folder
 
 

@@ -52,3 +52,17 @@ def test_written_files_honour_the_umask(tmp_path: Path) -> None:
 def test_json_refuses_nan(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="JSON"):
         write_json(tmp_path / "m.json", {"roc_auc": float("nan")})
+
+
+def test_a_write_removes_the_temporary_a_killed_run_left_for_the_same_file(
+    tmp_path: Path, dead_pid: int
+) -> None:
+    stale = tmp_path / f".out.csv.{dead_pid}.abc.tmp"
+    other = tmp_path / f".other.csv.{dead_pid}.abc.tmp"
+    live = tmp_path / f".out.csv.{os.getpid()}.def.tmp"
+    for path in (stale, other, live):
+        path.write_bytes(b"partial")
+    write_json(tmp_path / "out.csv", {})
+    assert not stale.exists()
+    assert other.exists()  # another file's temporary: its own next write cleans it
+    assert live.exists()  # a running process's temporary is left alone

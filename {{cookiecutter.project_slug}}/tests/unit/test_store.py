@@ -1,24 +1,14 @@
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from {{ cookiecutter.package_name }}.errors import ModelError, OutputError
+from {{ cookiecutter.package_name }}.errors import (
+    ModelError,
+    OutputError,
+)
 from {{ cookiecutter.package_name }}.models import store
-
-
-def dead_pid() -> int:
-    """Return the pid of a process that has exited."""
-    done = subprocess.run(
-        [sys.executable, "-c", "import os; print(os.getpid())"],
-        check=True,
-        capture_output=True,
-        text=True,
-    )
-    return int(done.stdout)
 
 
 def published(models_dir: Path, *names: str) -> Path:
@@ -59,8 +49,8 @@ def test_a_failed_build_leaves_nothing(tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir()] == ["versions"]
 
 
-def test_a_build_left_by_a_killed_run_is_removed_by_the_next(tmp_path: Path) -> None:
-    stale = tmp_path / f"{store.STAGING_PREFIX}{dead_pid()}.abc"
+def test_a_build_left_by_a_killed_run_is_removed_by_the_next(tmp_path: Path, dead_pid: int) -> None:
+    stale = tmp_path / f"{store.STAGING_PREFIX}{dead_pid}.abc"
     running = tmp_path / f"{store.STAGING_PREFIX}{os.getpid()}.def"
     for build in (stale, running):
         build.mkdir()

@@ -4,6 +4,10 @@ import mlflow
 import pytest
 
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.pipelines.outcome import (
+    Tracker,
+    TrainingResult,
+)
 from {{ cookiecutter.package_name }}.pipelines.tracking import (
     CHAMPION_ALIAS,
     EXPERIMENT_NAME,
@@ -11,7 +15,6 @@ from {{ cookiecutter.package_name }}.pipelines.tracking import (
     make_tracker,
     run_params,
 )
-from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 
 
 @pytest.fixture
@@ -24,12 +27,18 @@ def tracking_uri(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> str:
     return uri
 
 
+@pytest.fixture
+def tracker(tracking_uri: str) -> Tracker:
+    """The tracker the CLI injects into the training and promotion flows."""
+    made = make_tracker()
+    assert made is not None
+    return made
+
+
 def test_a_training_run_is_logged_with_params_metrics_figures_and_model(
-    trained: tuple[Config, TrainingResult], tracking_uri: str
+    trained: tuple[Config, TrainingResult], tracking_uri: str, tracker: Tracker
 ) -> None:
     config, result = trained
-    tracker = make_tracker()
-    assert tracker is not None
     run_id = tracker.log_training_run(config, result)
     assert run_id is not None
 
@@ -49,11 +58,9 @@ def test_a_training_run_is_logged_with_params_metrics_figures_and_model(
 
 
 def test_each_version_is_registered_and_the_champion_alias_follows_production(
-    trained: tuple[Config, TrainingResult], tracking_uri: str
+    trained: tuple[Config, TrainingResult], tracking_uri: str, tracker: Tracker
 ) -> None:
     config, result = trained
-    tracker = make_tracker()
-    assert tracker is not None
     tracker.log_training_run(config, result)
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)
     (registered,) = client.search_model_versions(f"name='{REGISTERED_MODEL}'")

@@ -15,9 +15,11 @@ from swagger_ui_bundle import swagger_ui_path
 
 from .. import __version__
 from ..models.inference import load_predictor
+from .admin import router as admin_router
 from .deps import AppState
 from .handlers import add_exception_handlers
 from .observability import ObservabilityMiddleware, ServiceMetrics, configure_logging
+from .reload import Reloader
 from .routes import router
 from .service import Loader, ModelService
 from .settings import ServingSettings, load_settings
@@ -71,22 +73,31 @@ def _offline_docs(app: FastAPI) -> None:
 
 
 def create_app(settings: ServingSettings | None = None, loader: Loader = load_predictor) -> FastAPI:
-    """Build the service; the model is loaded once, when the app starts (its lifespan)."""
+    """Build the service; the model loads when the app starts and follows production."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
+    service = ModelService(settings.models_dir, settings.threshold, loader)
+    metrics = ServiceMetrics()
+
+    def publish_model() -> None:
+        """Show the model in use (or none) in the metrics, at start-up and after a swap."""
+        model = service.model
+        metrics.set_model(model.version if model is not None else None)
+
     state = AppState(
         settings=settings,
-        service=ModelService(settings.models_dir, settings.threshold, loader),
-        metrics=ServiceMetrics(),
+        service=service,
+        metrics=metrics,
         validators=BodyValidators(settings.max_batch_size),
+        reloader=Reloader(service, settings.reload_interval, on_change=publish_model),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.service.load()
-        model = state.service.model
-        state.metrics.set_model(model.version if model is not None else None)
-        yield
+        publish_model()
+        async with state.reloader.running():
+            yield
 
     app = FastAPI(
         title=TITLE,
@@ -102,6 +113,7 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
     )
     add_exception_handlers(app)
     app.include_router(router)
+    app.include_router(admin_router)
     _offline_docs(app)
     app.openapi = _openapi(app, state.validators)  # type: ignore[method-assign]
     return app

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from .observability import ServiceMetrics
+from .reload import Reloader
 from .service import ModelService, ScoringModel
 from .settings import ServingSettings
 from .validation import BodyValidators
@@ -26,6 +27,7 @@ class AppState:
     service: ModelService
     metrics: ServiceMetrics
     validators: BodyValidators
+    reloader: Reloader
 
     def ready_model(self) -> ScoringModel:
         """Return the loaded model, or answer 503 with the reason when there is none."""

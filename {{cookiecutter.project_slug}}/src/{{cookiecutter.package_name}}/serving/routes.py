@@ -116,12 +116,14 @@ async def health() -> Response:
 )
 async def ready(state: StateDep) -> Response:
     """Answer 200 with the model version once loaded, else 503 with the reason."""
-    model = state.service.model
+    service = state.service
+    model = service.model
     if model is None:
-        return json_response({"status": "not ready", "reason": state.service.error}, 503)
-    return json_response(
-        {"status": "ready", "model_version": model.version, "backend": model.backend}
-    )
+        return json_response({"status": "not ready", "reason": service.error}, 503)
+    answer = {"status": "ready", "model_version": model.version, "backend": model.backend}
+    if service.reload_error is not None:
+        answer["reload_error"] = service.reload_error
+    return json_response(answer)
 
 
 @router.get(
@@ -142,6 +144,8 @@ async def model_info(state: StateDep, model: ModelDep) -> Response:
     }
     if state.settings.expose_metadata:
         info["metadata"] = model.metadata
+    if state.service.reload_error is not None:
+        info["reload_error"] = state.service.reload_error
     return json_response(info)
 
 

@@ -226,6 +226,9 @@ class Readiness(_Output):
     model_version: str | None = None
     backend: str | None = None
     reason: str | None = None
+    reload_error: str | None = Field(
+        None, description="Why the production version was refused (the old one still serves)."
+    )
 
 
 class ModelInfo(_Output):
@@ -238,6 +241,17 @@ class ModelInfo(_Output):
     metadata: dict[str, Any] | None = Field(
         None, description="Everything saved with the model; only with CHURN_EXPOSE_METADATA."
     )
+    reload_error: str | None = Field(
+        None, description="Why the production version was refused (this one still serves)."
+    )
+
+
+class ReloadResult(_Output):
+    """What an asked-for reload did, and the model serving now."""
+
+    outcome: Literal["reloaded", "unchanged", "refused"]
+    model_version: str | None = None
+    reason: str | None = Field(None, description="Why a version was refused, if one was.")
 
 
 class ErrorItem(_Output):

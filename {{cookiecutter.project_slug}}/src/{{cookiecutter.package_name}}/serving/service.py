@@ -1,14 +1,16 @@
-"""The model behind the service: loaded once at start-up, or the reason it is not."""
+"""The model behind the service: loaded at start-up, swapped when production changes."""
 
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from ..errors import ChurnError
 from ..models.inference import load_predictor
+from ..models.store import production_version
 
 logger = logging.getLogger(__name__)
 
@@ -40,10 +42,21 @@ class ScoringModel(Protocol):
 
 
 Loader = Callable[[Path], ScoringModel]
+Outcome = Literal["reloaded", "unchanged", "refused"]
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ChurnError):
+        return str(exc)
+    return f"cannot load model: {type(exc).__name__}: {exc}"
 
 
 class ModelService:
-    """Holds the loaded model, or why loading failed, and the threshold in use."""
+    """Holds the loaded model, or why loading failed, and swaps in a new production version.
+
+    ``model`` is replaced by one assignment once the new version is fully loaded, so a
+    request that read it keeps a whole model: the old one or the new one, never a mix.
+    """
 
     def __init__(
         self, models_dir: Path, threshold: float | None, loader: Loader = load_predictor
@@ -54,21 +67,65 @@ class ModelService:
         self.loader = loader
         self.model: ScoringModel | None = None
         self.error: str | None = "model not loaded yet"
+        self.reload_error: str | None = None
+        self._refused: str | None = None
+        self._reloading = threading.Lock()
 
     def load(self) -> None:
-        """Load the model from the models folder; on failure keep the reason, never raise."""
+        """Load the production model; on failure keep the reason, never raise."""
+        self.reload(forced=True)
+
+    def wanted_version(self) -> str | None:
+        """Return the version the production pointer names (None: no pointer or unreadable)."""
         try:
-            self.model = self.loader(self.models_dir)
-        except ChurnError as exc:
-            self.model, self.error = None, str(exc)
-        except Exception as exc:  # a broken artifact must not crash-loop the service
-            self.model, self.error = None, f"cannot load model: {type(exc).__name__}: {exc}"
-        else:
-            self.error = None
+            return production_version(self.models_dir)
+        except ChurnError:
+            return None
+
+    def stale(self) -> bool:
+        """Return True if production names another version than the loaded one.
+
+        A version that failed to load is not retried until the pointer moves again (or a
+        forced reload): the service keeps serving what it has.
+        """
+        wanted = self.wanted_version()
+        loaded = self.model.version if self.model is not None else None
+        return wanted is not None and wanted not in (loaded, self._refused)
+
+    def reload(self, *, forced: bool = False) -> Outcome:
+        """Load the production version and swap it in; on failure keep serving the old one.
+
+        Runs in a worker thread: requests keep being answered by the current model meanwhile.
+        """
+        with self._reloading:
+            if not forced and not self.stale():
+                return "unchanged"
+            wanted = self.wanted_version()
+            try:
+                model = self.loader(self.models_dir)
+            except Exception as exc:  # a broken version must never take the service down
+                return self._refuse(wanted, _reason(exc))
+            current = self.model
+            if current is not None and model.version == current.version:
+                self._refused, self.reload_error = None, None
+                return "unchanged"
+            self.model = model
+            self.error, self.reload_error, self._refused = None, None, None
+            replaced = f", replacing {current.version}" if current is not None else ""
+            logger.info("model %s loaded (%s backend)%s", model.version, model.backend, replaced)
+            return "reloaded"
+
+    def _refuse(self, version: str | None, reason: str) -> Outcome:
+        self._refused = version
         if self.model is None:
-            logger.error("model not loaded: %s", self.error)
+            self.error = reason
+            logger.error("model not loaded: %s", reason)
         else:
-            logger.info("model %s loaded (%s backend)", self.model.version, self.model.backend)
+            self.reload_error = f"{version or 'the new model'} refused ({reason})"
+            logger.error(
+                "model %s not loaded, still serving %s: %s", version, self.model.version, reason
+            )
+        return "refused"
 
     def threshold_for(self, model: ScoringModel) -> float:
         """Return the decision threshold: the override if set, else the model's own."""

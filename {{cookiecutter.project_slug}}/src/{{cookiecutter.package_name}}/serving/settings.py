@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from ..errors import ConfigError
@@ -22,7 +22,14 @@ class ServingSettings(BaseSettings):
     )
 
     models_dir: Path = Field(
-        Path("models"), description="Folder holding model.joblib and metadata.json."
+        Path("models"),
+        description="The model store (its production version is served), or one version's folder.",
+    )
+    reload_interval: Annotated[float, Field(ge=0.0, le=3600.0)] = Field(
+        2.0, description="Seconds between checks of the production pointer; 0 turns them off."
+    )
+    admin_token: SecretStr | None = Field(
+        None, description="Bearer token of POST /admin/reload; unset disables the route."
     )
     threshold: Annotated[float, Field(gt=0.0, lt=1.0)] | None = Field(
         None, description="Decision threshold; unset means the one saved with the model."

@@ -1,0 +1,158 @@
+"""The service follows the production pointer: no restart, no failed request, no half model."""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+import pytest
+
+from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.models.store import (
+    production_version,
+    set_production,
+)
+from {{ cookiecutter.package_name }}.pipelines.outcome import TrainingResult
+from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
+from tests.integration.conftest import ServeFactory
+from tests.model_files import clone_version
+
+FAST = {"reload_interval": 0.05}
+MAX_REQUESTS = 400
+
+
+@pytest.fixture
+def store(tmp_path: Path, trained: tuple[Config, TrainingResult]) -> Path:
+    """A writable copy of the trained model store, with a second version ready to promote."""
+    copy = tmp_path / "models"
+    shutil.copytree(trained[0].paths.models_dir, copy)
+    clone_version(copy, "20990101T000000Z-candidate")
+    return copy
+
+
+def wait_for(condition: Callable[[], bool], seconds: float = 10.0) -> None:
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_a_promotion_switches_the_service_once_without_a_failed_request(
+    serve: ServeFactory, store: Path
+) -> None:
+    old = production_version(store)
+    new = "20990101T000000Z-candidate"
+    answers: list[tuple[int, str]] = []
+    with serve(store, **FAST) as client:
+        deadline = time.monotonic() + 60
+        while len(answers) < MAX_REQUESTS and time.monotonic() < deadline:
+            if len(answers) == 50:
+                set_production(store, new, "promote", "hot reload test")
+            answer = client.post("/predict", json=EXAMPLE_CUSTOMER)
+            answers.append((answer.status_code, answer.json().get("model_version")))
+            if answers[-1][1] == new and answers.count(answers[-1]) >= 50:
+                break
+        exported = client.get("/metrics").text
+    assert f'churn_model_info{{version="{new}"}} 1.0' in exported
+    assert f'version="{old}"' not in exported
+    assert {status for status, _ in answers} == {200}
+    versions = [version for _, version in answers]
+    switch = versions.index(new)
+    assert switch >= 50
+    assert versions == [old] * switch + [new] * (len(versions) - switch)  # switched once
+
+
+def test_a_version_that_fails_to_load_is_refused_and_the_old_one_keeps_serving(
+    serve: ServeFactory, store: Path
+) -> None:
+    old = production_version(store)
+    broken = store / "versions" / "20990101T000000Z-candidate"
+    (broken / "model.onnx").write_bytes(b"not a model")
+    with serve(store, **FAST) as client:
+        set_production(store, broken.name, "promote", "a broken version")
+        wait_for(lambda: "reload_error" in client.get("/ready").json())
+        ready = client.get("/ready").json()
+        assert ready["model_version"] == old
+        assert broken.name in ready["reload_error"]
+        assert "checksum" in ready["reload_error"]
+        assert client.get("/model").json()["reload_error"] == ready["reload_error"]
+        answer = client.post("/predict", json=EXAMPLE_CUSTOMER)
+        assert (answer.status_code, answer.json()["model_version"]) == (200, old)
+
+
+def test_a_service_started_before_training_loads_the_first_version(
+    serve: ServeFactory, store: Path, tmp_path: Path
+) -> None:
+    empty = tmp_path / "later"
+    with serve(empty, **FAST) as client:
+        assert client.get("/ready").status_code == 503
+        shutil.copytree(store / "versions", empty / "versions")  # as train: version first,
+        shutil.copy(store / "production.json", empty / "production.json")  # then the pointer
+        wait_for(lambda: client.get("/ready").status_code == 200)
+
+
+def test_the_admin_reload_is_off_without_a_token_and_checks_it(
+    serve: ServeFactory, store: Path
+) -> None:
+    with serve(store, reload_interval=0) as client:
+        assert client.post("/admin/reload").status_code == 404
+    new = "20990101T000000Z-candidate"
+    with serve(store, reload_interval=0, admin_token="s3cret") as client:
+        set_production(store, new, "promote", "admin reload test")
+        assert client.post("/admin/reload").status_code == 401
+        wrong = {"Authorization": "Bearer guess"}
+        assert client.post("/admin/reload", headers=wrong).status_code == 401
+        assert client.get("/ready").json()["model_version"] != new  # no timer: nothing yet
+        right = {"Authorization": "Bearer s3cret"}
+        answer = client.post("/admin/reload", headers=right).json()
+        assert answer == {"outcome": "reloaded", "model_version": new}
+        assert client.post("/admin/reload", headers=right).json()["outcome"] == "unchanged"
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port
+
+
+@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
+def test_sighup_makes_a_running_server_reload(store: Path, tmp_path: Path) -> None:
+    port = free_port()
+    env = {
+        **os.environ,
+        "CHURN_MODELS_DIR": str(store),
+        "CHURN_RELOAD_INTERVAL": "0",
+        "CHURN_ACCESS_LOG": "false",
+    }
+    package = "{{ cookiecutter.package_name }}"
+    command = [sys.executable, "-m", package, "serve", "--port", str(port)]
+    log = (tmp_path / "serve.log").open("wb")
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}/ready"
+
+    def version() -> str | None:
+        try:
+            found: str | None = httpx.get(url, timeout=2).json().get("model_version")
+        except httpx.HTTPError:
+            return None
+        return found
+
+    try:
+        wait_for(lambda: version() is not None, seconds=60)
+        new = "20990101T000000Z-candidate"
+        set_production(store, new, "promote", "SIGHUP test")
+        time.sleep(0.3)
+        assert version() != new  # the timer is off: only the signal reloads
+        server.send_signal(signal.SIGHUP)
+        wait_for(lambda: version() == new, seconds=30)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+        log.close()
