@@ -255,7 +255,10 @@ def monitor_drift(
     reference: Annotated[
         Path, typer.Option(help="Raw-format CSV the model is known to work on (e.g. training).")
     ],
-    current: Annotated[Path, typer.Option(help="Raw-format CSV of the customers scored now.")],
+    current: Annotated[
+        Path,
+        typer.Option(help="Raw-format CSV of recent customers, or the service's score logs."),
+    ],
     out: Annotated[
         Path | None, typer.Option(help="Folder for summary.json and report.html.")
     ] = None,

@@ -15,6 +15,7 @@ from .deps import AppState
 from .handlers import add_exception_handlers
 from .observability import ObservabilityMiddleware, ServiceMetrics, configure_logging
 from .routes import router
+from .score_log import ScoreLog
 from .service import Loader, ModelService
 from .settings import ServingSettings, load_settings
 from .validation import BodyValidators
@@ -49,6 +50,18 @@ def _openapi(app: FastAPI, validators: BodyValidators) -> Callable[[], dict[str,
     return build
 
 
+def _score_log(settings: ServingSettings) -> ScoreLog | None:
+    """Return the score log the settings ask for (CHURN_SCORE_LOG_DIR), if any."""
+    if settings.score_log_dir is None:
+        return None
+    return ScoreLog(
+        settings.score_log_dir,
+        with_ids=settings.score_log_ids,
+        max_bytes=settings.score_log_max_bytes,
+        backups=settings.score_log_backups,
+    )
+
+
 def create_app(settings: ServingSettings | None = None, loader: Loader = load_predictor) -> FastAPI:
     """Build the service; the model is loaded once, when the app starts (its lifespan)."""
     settings = settings or load_settings()
@@ -58,6 +71,7 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         service=ModelService(settings.models_dir, settings.threshold, loader),
         metrics=ServiceMetrics(),
         validators=BodyValidators(settings.max_batch_size),
+        score_log=_score_log(settings),
     )
 
     @asynccontextmanager
@@ -66,6 +80,8 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         model = state.service.model
         state.metrics.set_model(model.version if model is not None else None)
         yield
+        if state.score_log is not None:
+            state.score_log.close()
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=__version__, lifespan=lifespan)
     app.state.churn = state

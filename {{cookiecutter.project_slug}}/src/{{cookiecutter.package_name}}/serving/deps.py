@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import Depends, HTTPException, Request
 
 from .observability import ServiceMetrics
+from .score_log import ScoreLog
 from .service import ModelService, ScoringModel
 from .settings import ServingSettings
 from .validation import BodyValidators
@@ -26,6 +27,7 @@ class AppState:
     service: ModelService
     metrics: ServiceMetrics
     validators: BodyValidators
+    score_log: ScoreLog | None = None
 
     def ready_model(self) -> ScoringModel:
         """Return the loaded model, or answer 503 with the reason when there is none."""
