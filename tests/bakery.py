@@ -76,8 +76,9 @@ CONTRACT_DIRS = (
 )
 
 # Jinja left unrendered, or a cookiecutter variable that leaked into the output.
-# `${{ ... }}` (GitHub Actions), `${#var}` (shell) and `cookiecutter.json` are allowed.
-LEFTOVER_RE = re.compile(r"(?<!\$)\{\{|\{%|(?<!\$)\{#|cookiecutter\.(?!json\b)")
+# `${{ ... }}` (GitHub Actions), `{{ $var }}` (Prometheus alert templates), `${#var}`
+# (shell) and `cookiecutter.json` are allowed.
+LEFTOVER_RE = re.compile(r"(?<!\$)\{\{(?!\s*\$)|\{%|(?<!\$)\{#|cookiecutter\.(?!json\b)")
 
 SLOW_TIMEOUT = 1500  # seconds per slow-tier command: 2 cores and possibly a cold cache
 
