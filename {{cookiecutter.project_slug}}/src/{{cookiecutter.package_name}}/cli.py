@@ -232,7 +232,10 @@ def monitor_drift(
     reference: Annotated[
         Path, typer.Option(help="Raw-format CSV the model is known to work on (e.g. training).")
     ],
-    current: Annotated[Path, typer.Option(help="Raw-format CSV of the customers scored now.")],
+    current: Annotated[
+        Path,
+        typer.Option(help="Raw-format CSV of recent customers, or the service's score logs."),
+    ],
     out: Annotated[
         Path | None, typer.Option(help="Folder for summary.json and report.html.")
     ] = None,
@@ -276,9 +279,11 @@ def serve(
 ) -> None:
     """Serve the HTTP prediction API with uvicorn (settings: CHURN_* environment variables)."""
     import os
+    import tempfile
 
     import uvicorn
 
+    from .serving.metrics_multiprocess import MULTIPROC_ENV, prepare_multiprocess_dir
     from .serving.observability import logging_config
     from .serving.settings import ENV_PREFIX, load_settings
 
@@ -287,6 +292,10 @@ def serve(
         settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     # Workers build the app from the environment: pass the command-line choices on.
     os.environ[f"{ENV_PREFIX}LOG_LEVEL"] = settings.log_level
+    if workers > 1 and MULTIPROC_ENV not in os.environ:  # share /metrics across workers
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="churn-metrics-")
+    if MULTIPROC_ENV in os.environ:
+        prepare_multiprocess_dir(Path(os.environ[MULTIPROC_ENV]))
     uvicorn.run(
         f"{__package__}.serving.app:create_app",
         factory=True,

@@ -21,6 +21,7 @@ from .handlers import add_exception_handlers
 from .observability import ObservabilityMiddleware, ServiceMetrics, configure_logging
 from .reload import Reloader
 from .routes import router
+from .score_log import ScoreLog
 from .service import Loader, ModelService
 from .settings import ServingSettings, load_settings
 from .validation import BodyValidators
@@ -72,6 +73,18 @@ def _offline_docs(app: FastAPI) -> None:
         )
 
 
+def _score_log(settings: ServingSettings) -> ScoreLog | None:
+    """Return the score log the settings ask for (CHURN_SCORE_LOG_DIR), if any."""
+    if settings.score_log_dir is None:
+        return None
+    return ScoreLog(
+        settings.score_log_dir,
+        with_ids=settings.score_log_ids,
+        max_bytes=settings.score_log_max_bytes,
+        backups=settings.score_log_backups,
+    )
+
+
 def create_app(settings: ServingSettings | None = None, loader: Loader = load_predictor) -> FastAPI:
     """Build the service; the model loads when the app starts and follows production."""
     settings = settings or load_settings()
@@ -90,6 +103,7 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         metrics=metrics,
         validators=BodyValidators(settings.max_batch_size),
         reloader=Reloader(service, settings.reload_interval, on_change=publish_model),
+        score_log=_score_log(settings),
     )
 
     @asynccontextmanager
@@ -98,6 +112,8 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         publish_model()
         async with state.reloader.running():
             yield
+        if state.score_log is not None:
+            state.score_log.close()
 
     app = FastAPI(
         title=TITLE,

@@ -68,6 +68,18 @@ class ServingSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    score_log_dir: Path | None = Field(
+        None,
+        description="Log each scored customer (features, probability, model version) as JSON "
+        "lines in rotating files here; `monitor drift --current` reads the folder.",
+    )
+    score_log_ids: bool = Field(False, description="Also log customerID in the score log.")
+    score_log_max_bytes: Annotated[int, Field(ge=1024)] = Field(
+        10 * 1024 * 1024, description="Rotate a score log file at this size."
+    )
+    score_log_backups: Annotated[int, Field(ge=0)] = Field(
+        5, description="Rotated score log files kept per worker."
+    )
 
 
 def load_settings(**overrides: object) -> ServingSettings:
