@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shlex
 import shutil
 import subprocess
@@ -21,17 +22,20 @@ COMMIT_MESSAGE = "Initial commit from the churn template"
 DVC_COMMIT_MESSAGE = "Initialise DVC"
 ANSWERS_FILE = ".cookiecutter.json"
 KEPT_PRIVATE_KEYS = ("_template", "_checkout")
-INSTALLED_STAMP = Path(".venv") / ".installed"
 GIT_REDIRECTS = ("GIT_DIR", "GIT_WORK_TREE", "GIT_INDEX_FILE", "GIT_PREFIX")
-# Variables that would send a manager's install elsewhere than the project's `.venv`.
-ENV_REDIRECTS = ("VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "POETRY_ACTIVE")
-LOCK_FILES = {"poetry": "poetry.lock", "uv": "uv.lock"}
-INSTALL_HINTS = {
-    "poetry": "install Poetry 2 with `pipx install poetry` "
-    "(https://python-poetry.org/docs/#installation)",
-    "uv": "install uv with `pipx install uv` or `curl -LsSf https://astral.sh/uv/install.sh | sh` "
-    "(https://docs.astral.sh/uv/getting-started/installation/)",
-}
+# Variables that would send the environment elsewhere than the project's `.venv`, or
+# make the generated Makefile behave as a sub-make of whatever ran cookiecutter.
+ENV_REDIRECTS = (
+    "VIRTUAL_ENV",
+    "UV_PROJECT_ENVIRONMENT",
+    "POETRY_ACTIVE",
+    "MAKEFLAGS",
+    "MFLAGS",
+    "MAKELEVEL",
+)
+MAKE_HINT = (
+    "install GNU make (`apt-get install make`, `brew install make`, `xcode-select --install`)"
+)
 
 
 def as_bool(value: Any) -> bool:
@@ -72,10 +76,10 @@ OPTION_PATHS: tuple[OwnedPaths, ...] = (
 )
 
 # Variant files the hook moves into place, after the removals: when keep(answer) holds,
-# each source replaces its destination ({package_name} is filled in from the answers).
+# each source replaces its destination (`{answer}` is filled in from the answers).
 OPTION_MOVES: tuple[tuple[str, Callable[[Any], bool], tuple[tuple[str, str], ...]], ...] = (
-    # With DVC the settings file is DVC's default params file at the project root.
-    ("use_dvc", as_bool, (("configs/config.yaml", "params.yaml"),)),
+    # The settings file is cookiecutter.json's __config_file (params.yaml with DVC).
+    ("use_dvc", as_bool, (("configs/config.yaml", "{__config_file}"),)),
     (
         "experiment_tracking",
         is_choice("mlflow"),
@@ -115,26 +119,26 @@ def write_answers(project: Path, answers: Mapping[str, Any]) -> None:
     (project / ANSWERS_FILE).write_text(text + "\n", encoding="utf-8")
 
 
+def fill(path: str, answers: Mapping[str, Any]) -> str:
+    """Replace each `{answer}` in a table path with that answer (e.g. `{package_name}`)."""
+    return re.sub(r"\{(\w+)\}", lambda match: str(answers.get(match[1], match[0])), path)
+
+
 def paths_to_remove(answers: Mapping[str, Any]) -> list[str]:
     """Return the project-relative paths owned by options that were not selected."""
-    package = str(answers.get("package_name", ""))
     removed: list[str] = []
     for option, keep, paths in OPTION_PATHS:
         if not keep(answers.get(option)):
-            removed.extend(path.replace("{package_name}", package) for path in paths)
+            removed.extend(fill(path, answers) for path in paths)
     return removed
 
 
 def paths_to_move(answers: Mapping[str, Any]) -> list[tuple[str, str]]:
     """Return the (source, destination) moves of the variant files that were selected."""
-    package = str(answers.get("package_name", ""))
     moves: list[tuple[str, str]] = []
     for option, keep, pairs in OPTION_MOVES:
         if keep(answers.get(option)):
-            moves.extend(
-                (source.replace("{package_name}", package), dest.replace("{package_name}", package))
-                for source, dest in pairs
-            )
+            moves.extend((fill(source, answers), fill(dest, answers)) for source, dest in pairs)
     return moves
 
 
@@ -277,120 +281,53 @@ def venv_python(project: Path) -> Path:
     return project / ".venv" / "bin" / "python"
 
 
-def dependency_manager(answers: Mapping[str, Any]) -> str:
-    """Return the chosen dependency manager (pip when the answer is missing)."""
-    return str(answers.get("dependency_manager") or "pip")
+def make_env() -> dict[str, str]:
+    """Return this environment minus any active virtualenv or make state, for `make`."""
+    return {key: value for key, value in os.environ.items() if key not in ENV_REDIRECTS}
 
 
-def shell_line(args: list[str]) -> str:
-    """Return `args` as a command a user can paste (double quotes where they suffice)."""
-    words = []
-    for arg in args:
-        if shlex.quote(arg) == arg:
-            words.append(arg)
-        elif not any(char in arg for char in '"$`\\!'):
-            words.append(f'"{arg}"')
-        else:
-            words.append(shlex.quote(arg))
-    return " ".join(words)
-
-
-def manager_env(manager: str) -> dict[str, str]:
-    """Return this environment, minus any active virtualenv, so tools use `.venv`."""
-    env = {key: value for key, value in os.environ.items() if key not in ENV_REDIRECTS}
-    if manager == "poetry":
-        # poetry.toml says the same; the variables also win over a user's global config.
-        env["POETRY_VIRTUALENVS_IN_PROJECT"] = "true"
-        env["POETRY_VIRTUALENVS_CREATE"] = "true"
-    return env
-
-
-def lock_command(manager: str) -> list[str] | None:
-    """Return the command that writes the manager's lock file (None for pip)."""
-    return {"poetry": ["poetry", "lock"], "uv": ["uv", "lock"]}.get(manager)
-
-
-def install_steps(manager: str, python: str, venv_py: str) -> list[tuple[str, list[str]]]:
-    """Return (label, command) steps that create `.venv` and install the dev extra."""
-    if manager == "poetry":
-        return [
-            ("poetry env use", ["poetry", "env", "use", python]),
-            ("poetry install", ["poetry", "install", "--extras", "dev"]),
-        ]
-    if manager == "uv":
-        return [("uv sync", ["uv", "sync", "--extra", "dev", "--python", python])]
-    return [
-        ("python -m venv", [python, "-m", "venv", ".venv"]),
-        ("pip install", [venv_py, "-m", "pip", "install", "-e", ".[dev]"]),
-    ]
-
-
-def manual_steps(project: Path, manager: str, commit_lock: bool) -> list[str]:
-    """Return the shell lines that lock (if any), create and install `.venv` by hand."""
+def manual_steps(project: Path, lock_file: str, commit_lock: bool) -> list[str]:
+    """Return the shell lines that lock (if the manager locks), then create `.venv`."""
     lines = [f"cd {shlex.quote(str(project))}"]
-    lock = lock_command(manager)
-    if lock is not None:
-        lines.append(shell_line(lock))
+    if lock_file:
+        lines.append("make lock")
         if commit_lock:
-            lock_file = LOCK_FILES[manager]
             lines.append(f'git add {lock_file} && git commit -m "Add {lock_file}"')
-    relative = str(venv_python(Path()))
-    lines += [shell_line(args) for _, args in install_steps(manager, sys.executable, relative)]
-    return lines
+    return [*lines, "make venv"]
 
 
-def missing_tool(project: Path, manager: str, commit_lock: bool) -> bool:
-    """Warn, with how to install it, when the manager's command is not on PATH."""
-    if manager == "pip" or shutil.which(manager) is not None:
+def make(project: Path, target: str, step: str, manual: list[str]) -> bool:
+    """Run the generated Makefile's `target` (its output streams to the user)."""
+    found = shutil.which("make")
+    if found is None:
+        warn(step, f"make was not found on PATH; {MAKE_HINT}", manual)
         return False
-    reason = f"{manager} was not found on PATH; {INSTALL_HINTS[manager]}"
-    warn("environment creation", reason, manual_steps(project, manager, commit_lock))
-    return True
-
-
-def lock_dependencies(project: Path, manager: str, commit_lock: bool = False) -> bool:
-    """Write the manager's lock file (before the first commit, so the commit holds it)."""
-    command = lock_command(manager)
-    if command is None:
-        return True
-    if missing_tool(project, manager, commit_lock):
-        return False
-    manual = manual_steps(project, manager, commit_lock)
-    print(f"Locking the dependencies into {LOCK_FILES[manager]} with {manager}...", flush=True)
     try:
-        locked = subprocess.run(command, cwd=project, env=manager_env(manager), check=False)
+        done = subprocess.run([found, target], cwd=project, env=make_env(), check=False)
     except OSError as error:
-        warn("locking the dependencies", str(error), manual)
+        warn(step, str(error), manual)
         return False
-    if locked.returncode != 0:
-        warn("locking the dependencies", f"{shell_line(command)} failed", manual)
+    if done.returncode != 0:
+        warn(step, f"make {target} failed", manual)
         return False
     return True
 
 
-def create_env(project: Path, manager: str = "pip") -> bool:
-    """Create `.venv` with this interpreter and install the project with its dev extra."""
-    if missing_tool(project, manager, commit_lock=False):
-        return False
-    steps = install_steps(manager, sys.executable, str(venv_python(project)))
-    relative = str(venv_python(Path()))
-    shown = [shell_line(args) for _, args in install_steps(manager, sys.executable, relative)]
-    cd = f"cd {shlex.quote(str(project))}"
+def lock_dependencies(project: Path, lock_file: str, commit_lock: bool = False) -> bool:
+    """Write the manager's lock file with `make lock` (before the first commit holds it)."""
+    if not lock_file:
+        return True
+    print(f"Locking the dependencies into {lock_file}...", flush=True)
+    manual = manual_steps(project, lock_file, commit_lock)
+    return make(project, "lock", "locking the dependencies", manual)
+
+
+def create_env(project: Path, manager: str, lock_file: str) -> bool:
+    """Create `.venv` with the project's own `make venv` (the one home of the recipe)."""
     print(f"Creating .venv with {manager} and installing the project (a few minutes)...")
     sys.stdout.flush()
-    for index, (label, args) in enumerate(steps):
-        try:
-            # Output is not captured, so the tool's progress streams to the user's terminal.
-            done = subprocess.run(args, cwd=project, env=manager_env(manager), check=False)
-        except OSError as error:
-            warn("environment creation", str(error), [cd, *shown[index:]])
-            return False
-        if done.returncode != 0:
-            warn("environment creation", f"{label} failed", [cd, *shown[index:]])
-            return False
-    # The generated Makefile's stamp: `make train`/`make test` then skip a second install.
-    (project / INSTALLED_STAMP).touch()
-    return True
+    manual = manual_steps(project, lock_file, commit_lock=False)
+    return make(project, "venv", "environment creation", [manual[0], manual[-1]])
 
 
 def run_step(name: str, step: Callable[[], object]) -> object:
@@ -413,19 +350,20 @@ def main() -> int:
     run_step("saving the answers", lambda: write_answers(project, answers))
     run_step("removing unselected files", lambda: remove_unselected(project, answers))
     run_step("moving the selected variants", lambda: move_selected(project, answers))
-    manager = dependency_manager(answers)
+    manager = str(answers.get("dependency_manager", ""))
+    lock_file = str(answers.get("__lock_file", ""))
     with_git = as_bool(answers.get("init_git"))
     ready = False
     if as_bool(answers.get("create_env")):
         # Lock before the first commit, so that the commit holds poetry.lock / uv.lock.
         locked = run_step(
-            "locking the dependencies", lambda: lock_dependencies(project, manager, with_git)
+            "locking the dependencies", lambda: lock_dependencies(project, lock_file, with_git)
         )
         ready = locked is True
     if with_git:
         run_step("git initialisation", lambda: init_git(project, answers))
     if ready:
-        run_step("environment creation", lambda: create_env(project, manager))
+        run_step("environment creation", lambda: create_env(project, manager, lock_file))
     if as_bool(answers.get("use_dvc")) and with_git:
         # After the environment, so that a `dvc` installed into `.venv` can be used.
         run_step("DVC initialisation", lambda: init_dvc(project, answers))

@@ -13,14 +13,13 @@ from typing import Any
 # `tojson` escapes every `"`, so no answer can close the raw triple-quoted string.
 CONTEXT_JSON = r"""{{ cookiecutter | tojson }}"""
 
+# The options as cookiecutter.json declares them (each choice with every value it offers).
+# cookiecutter provides them as `_cookiecutter`; a bare generate_files() call may not.
+OPTIONS_JSON = r"""{{ _cookiecutter | default({}) | tojson }}"""
+
 PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-PYTHON_VERSIONS = ("3.10", "3.11", "3.12", "3.13")
-LICENSES = ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
-DEPENDENCY_MANAGERS = ("pip", "poetry", "uv")
-EXPERIMENT_TRACKERS = ("none", "mlflow")
 
 # Import names the generated project (or its tooling) imports: a package with one of
 # these names would shadow the real library inside the project.
@@ -61,129 +60,105 @@ SHADOWED_IMPORTS = frozenset(
     }
 )
 
-PACKAGE_HINT = "use a lowercase identifier such as 'churn_model'"
 # Longer names push `from <package>.x import y` lines past the generated 100-column limit,
 # and the generated code must pass `ruff format --check` whatever the name.
 MAX_PACKAGE_LENGTH = 50
+FALLBACK_SLUG = "customer-churn"
+FALLBACK_PACKAGE = "churn_model"
+
+
+def suggest_slug(slug: str) -> str:
+    """Return a valid slug close to `slug`: kebab-case, starting with a letter."""
+    words = re.sub(r"[^a-z0-9]+", "-", slug.lower()).lstrip("-0123456789").strip("-")
+    return words if SLUG_RE.match(words) else FALLBACK_SLUG
+
+
+def suggest_package(name: str) -> str:
+    """Return a valid package name close to `name`: a free lowercase identifier."""
+    words = re.sub(r"[^a-z0-9]+", "_", name.lower()).lstrip("_0123456789").strip("_")
+    words = words[: MAX_PACKAGE_LENGTH - len("_model")] or FALLBACK_PACKAGE
+    if keyword.iskeyword(words) or words in sys.stdlib_module_names | SHADOWED_IMPORTS:
+        words += "_model"
+    return words
 
 
 def check_package_name(name: str) -> str | None:
     """Return why `name` cannot be the importable package, or None if it can."""
+    rule = None
     if not PACKAGE_RE.match(name):
-        return (
-            f"package_name {name!r} is not a lowercase Python identifier "
-            f"(letters, digits, underscores; not starting with a digit); {PACKAGE_HINT}"
+        rule = (
+            "must be a lowercase Python identifier (letters, digits and underscores, "
+            "starting with a letter or an underscore)"
         )
-    if len(name) > MAX_PACKAGE_LENGTH:
-        return (
-            f"package_name {name!r} is {len(name)} characters long; "
-            f"use at most {MAX_PACKAGE_LENGTH}"
-        )
-    if keyword.iskeyword(name):
-        return f"package_name {name!r} is a Python keyword; {PACKAGE_HINT}"
-    if name in sys.stdlib_module_names:
-        return (
-            f"package_name {name!r} is a standard-library module and would shadow it; "
-            f"{PACKAGE_HINT}"
-        )
-    if name in SHADOWED_IMPORTS:
-        return (
-            f"package_name {name!r} is the import name of a dependency and would "
-            f"shadow it; {PACKAGE_HINT}"
-        )
-    return None
+    elif len(name) > MAX_PACKAGE_LENGTH:
+        rule = f"is {len(name)} characters long; the limit is {MAX_PACKAGE_LENGTH}"
+    elif keyword.iskeyword(name):
+        rule = "is a Python keyword"
+    elif name in sys.stdlib_module_names:
+        rule = "is a standard-library module and would shadow it"
+    elif name in SHADOWED_IMPORTS:
+        rule = "is the import name of a dependency and would shadow it"
+    if rule is None:
+        return None
+    return f"package_name {name!r} {rule}; try {suggest_package(name)!r}"
 
 
 def check_project_slug(slug: str) -> str | None:
     """Return why `slug` cannot be the directory/distribution name, or None."""
-    if not SLUG_RE.match(slug):
-        return (
-            f"project_slug {slug!r} is not kebab-case; use lowercase letters and "
-            "digits joined by single dashes, such as 'customer-churn'"
-        )
-    return None
-
-
-def check_python_version(version: str) -> str | None:
-    """Return why `version` is not a supported Python version, or None."""
-    if version not in PYTHON_VERSIONS:
-        return (
-            f"python_version {version!r} is not supported; "
-            f"choose one of {', '.join(PYTHON_VERSIONS)}"
-        )
-    return None
+    if SLUG_RE.match(slug):
+        return None
+    return (
+        f"project_slug {slug!r} must start with a letter and be kebab-case (lowercase "
+        f"letters and digits joined by single dashes); try {suggest_slug(slug)!r}"
+    )
 
 
 def check_author_email(email: str) -> str | None:
     """Return why `email` does not look like an email address, or None."""
-    if not EMAIL_RE.match(email):
-        return f"author_email {email!r} is not an email address; use the form 'name@example.com'"
-    return None
+    if EMAIL_RE.match(email):
+        return None
+    return f"author_email {email!r} must be an email address; try 'you@example.com'"
 
 
-def check_license(license_name: str) -> str | None:
-    """Return why `license_name` is not an offered licence, or None."""
-    if license_name not in LICENSES:
-        return (
-            f"open_source_license {license_name!r} is not offered; "
-            f"choose one of {', '.join(LICENSES)}"
-        )
-    return None
-
-
-def check_dependency_manager(manager: str) -> str | None:
-    """Return why `manager` is not a supported dependency manager, or None."""
-    if manager not in DEPENDENCY_MANAGERS:
-        return (
-            f"dependency_manager {manager!r} is not supported; "
-            f"choose one of {', '.join(DEPENDENCY_MANAGERS)}"
-        )
-    return None
-
-
-def check_experiment_tracking(tracker: str) -> str | None:
-    """Return why `tracker` is not an offered experiment tracker, or None."""
-    if tracker not in EXPERIMENT_TRACKERS:
-        return (
-            f"experiment_tracking {tracker!r} is not supported; "
-            f"choose one of {', '.join(EXPERIMENT_TRACKERS)}"
-        )
-    return None
-
-
+# The free-text answers a rule applies to; every choice is checked against its offered values.
 CHECKS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
     ("project_slug", check_project_slug),
     ("package_name", check_package_name),
-    ("python_version", check_python_version),
-    ("dependency_manager", check_dependency_manager),
-    ("experiment_tracking", check_experiment_tracking),
     ("author_email", check_author_email),
-    ("open_source_license", check_license),
 )
 
 
-def validate(answers: Mapping[str, Any]) -> list[str]:
+def check_choices(answers: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
+    """Return one message per choice answer that cookiecutter.json does not offer."""
+    errors = []
+    for name, offered in options.items():
+        if not isinstance(offered, list) or name.startswith("_"):
+            continue
+        values = [str(value) for value in offered]
+        answer = str(answers.get(name, ""))
+        if answer not in values:
+            errors.append(f"{name} {answer!r} is not offered; choose one of {', '.join(values)}")
+    return errors
+
+
+def validate(answers: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
     """Return one message per refused answer, in a stable order (empty when all ok)."""
     errors = []
     for name, check in CHECKS:
         error = check(str(answers.get(name, "")))
         if error is not None:
             errors.append(error)
-    return errors
+    return errors + check_choices(answers, options)
 
 
 def format_refusal(errors: list[str]) -> str:
-    """Return the single stderr line that reports the first refused answer."""
-    line = f"ERROR: {errors[0]}"
-    if len(errors) > 1:
-        line += f" (and {len(errors) - 1} more refused answer(s); fix this one first)"
-    return line
+    """Return the stderr report: one `ERROR:` line per refused answer."""
+    return "\n".join(f"ERROR: {error}" for error in errors)
 
 
 def main() -> int:
-    """Validate the rendered answers; print one line and return 1 on refusal."""
-    answers = json.loads(CONTEXT_JSON)
-    errors = validate(answers)
+    """Validate the rendered answers; report every refusal and return 1 if any."""
+    errors = validate(json.loads(CONTEXT_JSON), json.loads(OPTIONS_JSON))
     if errors:
         print(format_refusal(errors), file=sys.stderr)
         return 1

@@ -1,15 +1,27 @@
-"""Shared fixtures: the template path, the base answers and a cookiecutter config."""
+"""Shared fixtures: baked projects (cached or fresh), a cookiecutter config, a snapshot."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import subprocess
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bakery import TEMPLATE_ROOT, outcome, run
+from bakery import (
+    QUIET,
+    TEMPLATE_ROOT,
+    BakedProject,
+    Baker,
+    PathBaker,
+    default_answers,
+    outcome,
+    run,
+    tool,
+)
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -18,10 +30,49 @@ def pytest_configure(config: pytest.Config) -> None:
         config.option.template = str(TEMPLATE_ROOT)
 
 
+@pytest.fixture(scope="session")
+def baked(cookies_session: Any) -> Baker:
+    """Bake once per distinct set of answers in the session: for tests that only read."""
+    cache: dict[str, BakedProject] = {}
+
+    def bake(**answers: Any) -> BakedProject:
+        full = default_answers(**{**QUIET, **answers})
+        key = json.dumps({k: v for k, v in full.items() if not k.startswith("_")}, sort_keys=True)
+        if key not in cache:
+            cache[key] = BakedProject.bake(cookies_session, **answers)
+        return cache[key]
+
+    return bake
+
+
 @pytest.fixture
-def base_context() -> dict[str, Any]:
-    """Answers every fast bake starts from: git on, no environment install."""
-    return {"init_git": True, "create_env": False}
+def fresh(cookies: Any) -> Baker:
+    """Bake a new project for this test alone: for tests that change it or run the hook."""
+
+    def bake(**answers: Any) -> BakedProject:
+        return BakedProject.bake(cookies, **answers)
+
+    return bake
+
+
+@pytest.fixture
+def bake_on_path(fresh: Baker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> PathBaker:
+    """Bake with only the host commands a test names on PATH (to watch the hook cope)."""
+    return PathBaker(fresh, tmp_path / "bin", monkeypatch)
+
+
+@pytest.fixture
+def cookiecutter_cli(
+    tmp_path: Path, cookiecutter_config: Path
+) -> Callable[..., subprocess.CompletedProcess[str]]:
+    """Run the `cookiecutter` command on this template into tmp_path/out, no prompts."""
+
+    def bake(*args: str) -> subprocess.CompletedProcess[str]:
+        command = [str(TEMPLATE_ROOT), "--no-input", "-o", str(tmp_path / "out")]
+        command += ["--config-file", str(cookiecutter_config), *args]
+        return run(tool("cookiecutter", *command), cwd=tmp_path)
+
+    return bake
 
 
 @pytest.fixture

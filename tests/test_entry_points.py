@@ -3,35 +3,23 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from bakery import TEMPLATE_ROOT, git_lines, outcome, run, tool
+from bakery import QUIET, TEMPLATE_ROOT, git, outcome, run, tool
 
-NO_SIDE_EFFECTS = {"init_git": False, "create_env": False}
 DEFAULT_SLUG = "customer-churn-prediction"
 
 
 def test_cookiecutter_command_generates_the_default_project(
-    tmp_path: Path, cookiecutter_config: Path
+    tmp_path: Path, cookiecutter_cli: Callable[..., Any]
 ) -> None:
     """It bakes with `cookiecutter <path> --no-input` and key=value extra context."""
-    output = tmp_path / "out"
-    proc = run(
-        tool(
-            "cookiecutter",
-            str(TEMPLATE_ROOT),
-            "--no-input",
-            "-o",
-            str(output),
-            "--config-file",
-            str(cookiecutter_config),
-            *(f"{key}={str(value).lower()}" for key, value in NO_SIDE_EFFECTS.items()),
-        ),
-        cwd=tmp_path,
-    )
+    proc = cookiecutter_cli(*(f"{key}={str(value).lower()}" for key, value in QUIET.items()))
 
     assert proc.returncode == 0, outcome(proc)
-    project = output / DEFAULT_SLUG
+    project = tmp_path / "out" / DEFAULT_SLUG
     saved = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
     assert saved["init_git"] is False
     assert saved["create_env"] is False
@@ -58,7 +46,7 @@ def test_cruft_creates_a_project_it_can_check(
             "--config-file",
             str(cookiecutter_config),
             "--extra-context",
-            json.dumps(NO_SIDE_EFFECTS),
+            json.dumps(QUIET),
         ),
         cwd=tmp_path,
     )
@@ -67,7 +55,7 @@ def test_cruft_creates_a_project_it_can_check(
     project = output / DEFAULT_SLUG
     cruft_state = json.loads((project / ".cruft.json").read_text(encoding="utf-8"))
     assert cruft_state["template"] == str(template_snapshot)
-    assert cruft_state["commit"] == git_lines(template_snapshot, "rev-parse", "HEAD")[0]
+    assert cruft_state["commit"] == git(template_snapshot, "rev-parse", "HEAD")[0]
     assert (project / ".cookiecutter.json").is_file()
     assert (project / "pyproject.toml").is_file()
 

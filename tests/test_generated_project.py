@@ -7,9 +7,7 @@ import hashlib
 import json
 import os
 import re
-import socket
 import subprocess
-import sys
 import time
 import urllib.error
 import urllib.request
@@ -18,7 +16,17 @@ from typing import Any
 
 import pytest
 
-from bakery import clean_env, git_lines, outcome, run
+from bakery import (
+    BakedProject,
+    clean_env,
+    free_port,
+    git,
+    outcome,
+    run,
+    running_python,
+    timed,
+    tool_env,
+)
 
 pytestmark = pytest.mark.slow
 
@@ -33,23 +41,6 @@ METRIC_KEYS = {
     "n_train",
     "n_test",
 }
-COMMAND_TIMEOUT = 1500  # seconds; generous for 2 cores and a cold pip cache
-
-
-def _pip_cache() -> str:
-    """The pip cache shared between runs: TEMPLATE_PIP_CACHE, else the usual place."""
-    if os.environ.get("TEMPLATE_PIP_CACHE"):
-        return os.environ["TEMPLATE_PIP_CACHE"]
-    cache_home = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return str(Path(cache_home) / "pip")
-
-
-def _timed(label: str, args: list[str], cwd: Path) -> Any:
-    """Run a command in the baked project, print how long it took, return the result."""
-    start = time.perf_counter()
-    proc = run(args, cwd=cwd, env=clean_env(PIP_CACHE_DIR=_pip_cache()), timeout=COMMAND_TIMEOUT)
-    print(f"[slow] {label}: exit {proc.returncode} in {time.perf_counter() - start:.1f}s")
-    return proc
 
 
 def _sha256(path: Path) -> str:
@@ -59,25 +50,24 @@ def _sha256(path: Path) -> str:
 
 @pytest.fixture(scope="module")
 def baked(cookies_session: Any) -> tuple[Path, dict[str, Any]]:
-    """The default project baked with git and a real `.venv` (created by the hook)."""
-    running = f"{sys.version_info.major}.{sys.version_info.minor}"
-    answers: dict[str, Any] = {"init_git": True, "create_env": True}
-    if running in {"3.10", "3.11", "3.12", "3.13"}:
-        answers["python_version"] = running  # the hook builds .venv with this Python
+    """The default project baked with git and a real `.venv` (the hook runs `make venv`)."""
     with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("PIP_CACHE_DIR", _pip_cache())
+        for name, value in tool_env().items():
+            patch.setenv(name, value)
         start = time.perf_counter()
-        result = cookies_session.bake(extra_context=answers)
+        project = BakedProject.bake(
+            cookies_session, init_git=True, create_env=True, **running_python()
+        )
         print(f"[slow] bake with create_env: {time.perf_counter() - start:.1f}s")
-    assert result.exception is None, repr(result.exception)
-    return result.project_path, result.context
+    project.assert_ready()
+    return project.path, project.answers
 
 
 @pytest.fixture(scope="module")
 def trained(baked: tuple[Path, dict[str, Any]]) -> tuple[Path, dict[str, Any]]:
     """The baked project after `make train` succeeded."""
     project, answers = baked
-    proc = _timed("make train", ["make", "train"], project)
+    proc = timed("make train", ["make", "train"], project)
     assert proc.returncode == 0, outcome(proc)
     return project, answers
 
@@ -88,14 +78,13 @@ def test_hook_created_a_working_environment(baked: tuple[Path, dict[str, Any]]) 
     python = project / ".venv" / "bin" / "python"
     proc = run([python, "-c", f"import {answers['package_name']}"], cwd=project)
     assert proc.returncode == 0, outcome(proc)
-    assert len(git_lines(project, "rev-list", "HEAD")) == 1
-    assert git_lines(project, "status", "--porcelain") == []
+    BakedProject(project, answers).assert_committed_once()
 
 
 def test_make_test_passes(baked: tuple[Path, dict[str, Any]]) -> None:
     """It runs the generated project's own test suite green."""
     project, _ = baked
-    proc = _timed("make test", ["make", "test"], project)
+    proc = timed("make test", ["make", "test"], project)
     assert proc.returncode == 0, outcome(proc)
 
 
@@ -119,7 +108,7 @@ def test_make_train_writes_metrics_model_and_figures(
 def test_outputs_are_git_ignored(trained: tuple[Path, dict[str, Any]]) -> None:
     """It leaves the work tree clean: data, models and reports are ignored outputs."""
     project, _ = trained
-    assert git_lines(project, "status", "--porcelain") == []
+    assert git(project, "status", "--porcelain") == []
 
 
 def test_predict_scores_a_csv_without_touching_it(
@@ -134,7 +123,7 @@ def test_predict_scores_a_csv_without_touching_it(
     args = [python, "-m", answers["package_name"], "predict"]
     args += ["--input", str(source), "--output", str(output)]
 
-    proc = _timed("predict", args, project)
+    proc = timed("predict", args, project)
 
     assert proc.returncode == 0, outcome(proc)
     assert _sha256(source) == before
@@ -165,12 +154,12 @@ def test_notebook_runs_in_a_real_kernel_without_stray_reprs(
 ) -> None:
     """It installs the notebook group (`make` target), then runs the notebook in Jupyter."""
     project, _ = trained
-    proc = _timed("make .venv/bin/jupyter-lab", ["make", ".venv/bin/jupyter-lab"], project)
+    proc = timed("make .venv/bin/jupyter-lab", ["make", ".venv/bin/jupyter-lab"], project)
     assert proc.returncode == 0, outcome(proc)
     executed = tmp_path / "executed.ipynb"
     jupyter = str(project / ".venv" / "bin" / "jupyter")
     args = ["nbconvert", "--to", "notebook", "--execute", "--output", str(executed)]
-    proc = _timed(
+    proc = timed(
         "jupyter nbconvert --execute", [jupyter, *args, "notebooks/01_exploration.ipynb"], project
     )
     assert proc.returncode == 0, outcome(proc)
@@ -186,13 +175,6 @@ def test_notebook_runs_in_a_real_kernel_without_stray_reprs(
     assert [text for text in shown if STRAY_REPR.search(text)] == []
     images = [o for cell in code for o in cell["outputs"] if "image/png" in o.get("data", {})]
     assert len(images) == 3  # the three figures, each shown once
-
-
-def _free_port() -> int:
-    """Return a loopback port that is free right now."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _request(
@@ -229,7 +211,7 @@ def _raw_customers(csv_path: Path) -> list[dict[str, Any]]:
 def test_serve_answers_the_api_contract(trained: tuple[Path, dict[str, Any]]) -> None:
     """It serves the trained model: ready, raw-format rows score, hostile input gets 4xx."""
     project, answers = trained
-    port = _free_port()
+    port = free_port()
     python = project / ".venv" / "bin" / "python"
     args = [str(python), "-m", answers["package_name"], "serve", "--port", str(port)]
     start = time.perf_counter()

@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from pathlib import Path
-from typing import Any
 
 import pytest
 
-from bakery import default_answers, git_lines, load_hook, outcome, run
+from bakery import BakedProject, Baker, PathBaker, default_answers, load_hook
 
 post_gen = load_hook("post_gen_project")
 
@@ -85,8 +83,16 @@ def test_every_row_names_an_option_and_poetry_toml_follows_the_manager() -> None
     with_poetry = set(post_gen.paths_to_remove(default_answers(dependency_manager="poetry")))
     assert with_pip - with_poetry == {"poetry.toml"}
     assert with_poetry <= with_pip
-    for option, _keep, _paths in post_gen.OPTION_PATHS:
+    for option, _keep, _paths in (*post_gen.OPTION_PATHS, *post_gen.OPTION_MOVES):
         assert option in default_answers(), f"{option} is not in cookiecutter.json"
+
+
+def test_moves_fill_in_the_answers() -> None:
+    """It moves the settings file to cookiecutter.json's __config_file with DVC."""
+    answers = default_answers(use_dvc=True, package_name="acme_churn")
+    assert ("configs/config.yaml", "params.yaml") in post_gen.paths_to_move(answers)
+    assert post_gen.paths_to_move(default_answers(use_dvc=False)) == []
+    assert post_gen.fill("src/{package_name}/{missing}", answers) == "src/acme_churn/{missing}"
 
 
 def test_removal_loop_deletes_only_unselected_paths(
@@ -119,12 +125,12 @@ def test_init_git_commits_with_the_author_when_git_has_no_identity(
     """It makes one commit on main, using the author answers as a fallback identity."""
     assert post_gen.init_git(project, AUTHOR) is True
 
-    assert git_lines(project, "branch", "--show-current") == ["main"]
-    assert git_lines(project, "log", "--format=%an <%ae>|%s") == [
+    repo = BakedProject(project, AUTHOR)
+    repo.assert_committed_once()
+    assert repo.git("log", "--format=%an <%ae>|%s") == [
         f"{AUTHOR['author_name']} <{AUTHOR['author_email']}>|{post_gen.COMMIT_MESSAGE}"
     ]
-    assert git_lines(project, "status", "--porcelain") == []
-    local_config = git_lines(project, "config", "--local", "--list")
+    local_config = repo.git("config", "--local", "--list")
     assert not [line for line in local_config if line.startswith("user.")]
 
 
@@ -134,7 +140,8 @@ def test_init_git_keeps_the_configured_identity(project: Path, isolated_git: Pat
 
     assert post_gen.init_git(project, AUTHOR) is True
 
-    assert git_lines(project, "log", "--format=%an <%ae>") == ["Real Person <real@example.com>"]
+    log = BakedProject(project, AUTHOR).git("log", "--format=%an <%ae>")
+    assert log == ["Real Person <real@example.com>"]
 
 
 def test_main_never_fails_even_if_a_step_raises(
@@ -160,33 +167,21 @@ def test_main_never_fails_even_if_a_step_raises(
 
 
 def test_bake_without_git_on_path_warns_and_keeps_the_project(
-    cookies: Any,
-    base_context: dict[str, Any],
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capfd: pytest.CaptureFixture[str],
+    bake_on_path: PathBaker, capfd: pytest.CaptureFixture[str]
 ) -> None:
     """It generates the project and prints the git commands to run by hand."""
-    only_python = tmp_path / "bin"
-    only_python.mkdir()
-    (only_python / "python").symlink_to(sys.executable)
-    monkeypatch.setenv("PATH", str(only_python))
-
-    result = cookies.bake(extra_context={**base_context, "init_git": True})
-    monkeypatch.undo()
+    project = bake_on_path(init_git=True)
     err = capfd.readouterr().err
 
-    assert result.exception is None, repr(result.exception)
-    assert (result.project_path / "pyproject.toml").is_file()
-    assert (result.project_path / ".cookiecutter.json").is_file()
-    assert not (result.project_path / ".git").exists()
+    assert project.has_file("pyproject.toml")
+    assert project.has_file(".cookiecutter.json")
+    assert not (project.path / ".git").exists()
     assert "WARNING: git initialisation did not complete (git was not found on PATH)" in err
     assert "git init -b main" in err
 
 
 def test_bake_with_failing_install_warns_and_keeps_the_project(
-    cookies: Any,
-    base_context: dict[str, Any],
+    fresh: Baker,
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
     capfd: pytest.CaptureFixture[str],
@@ -200,14 +195,11 @@ def test_bake_with_failing_install_warns_and_keeps_the_project(
     monkeypatch.setenv("PIP_FIND_LINKS", str(empty))
     monkeypatch.delenv("PIP_EXTRA_INDEX_URL", raising=False)
 
-    result = cookies.bake(extra_context={**base_context, "init_git": True, "create_env": True})
+    project = fresh(init_git=True, create_env=True)
     err = capfd.readouterr().err
 
-    assert result.exception is None, repr(result.exception)
-    project: Path = result.project_path
-    assert (project / "pyproject.toml").is_file()
-    assert "WARNING: environment creation did not complete (pip install failed)" in err
-    assert '-m pip install -e ".[dev]"' in err
-    assert len(git_lines(project, "rev-list", "HEAD")) == 1
-    status = run(["git", "status", "--porcelain"], cwd=project)
-    assert status.stdout == "", outcome(status)  # .venv is git-ignored
+    assert project.has_file("pyproject.toml")
+    assert "WARNING: environment creation did not complete (make venv failed)" in err
+    assert "    make venv\n" in err
+    assert not (project.path / ".venv" / ".installed").exists()
+    project.assert_committed_once()  # .venv is git-ignored

@@ -1,10 +1,12 @@
-"""The pre-generation hook refuses bad answers with one clear line, writing nothing."""
+"""The pre-generation hook refuses bad answers, each with its rule and a fix, writing nothing."""
 
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +14,16 @@ import pytest
 from cookiecutter.exceptions import FailedHookException
 from cookiecutter.generate import generate_files
 
-from bakery import TEMPLATE_ROOT, default_answers, load_hook, outcome, render_hook, run, tool
+from bakery import (
+    OPTIONS,
+    TEMPLATE_ROOT,
+    choices,
+    default_answers,
+    each_value,
+    load_hook,
+    outcome,
+    render_hook,
+)
 
 pre_gen = load_hook("pre_gen_project")
 
@@ -36,10 +47,13 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "email-with-space": ({"author_email": "a b@example.com"}, "author_email"),
     "license-GPL": ({"open_source_license": "GPL"}, "open_source_license"),
     "manager-conda": ({"dependency_manager": "conda"}, "dependency_manager"),
+    "tracker-wandb": ({"experiment_tracking": "wandb"}, "experiment_tracking"),
+    "tracker-case": ({"experiment_tracking": "MLflow"}, "experiment_tracking"),
 }
-# Choice variables: cookiecutter itself rejects an unlisted value passed as extra
-# context (ValueError) before any hook runs; the hook still guards replayed answers.
-CHOICE_VARIABLES = {"python_version", "open_source_license", "dependency_manager"}
+#: Choice variables: cookiecutter itself rejects an unlisted value passed as extra
+#: context (ValueError) before any hook runs; the hook still guards replayed answers.
+CHOICE_VARIABLES = {name for name, value in OPTIONS.items() if isinstance(value, list)}
+SUGGESTION_RE = re.compile(r"; (?:try '([^']*)'|choose one of (.+))$")
 
 
 def _valid_answers(**overrides: Any) -> dict[str, Any]:
@@ -47,13 +61,36 @@ def _valid_answers(**overrides: Any) -> dict[str, Any]:
     return {**default_answers(), **overrides}
 
 
+def _validate(answers: dict[str, Any]) -> list[str]:
+    """Validate answers against the options cookiecutter.json declares."""
+    return list(pre_gen.validate(answers, OPTIONS))
+
+
 @pytest.mark.parametrize(("overrides", "answer"), REFUSED.values(), ids=REFUSED.keys())
-def test_validate_names_the_refused_answer(overrides: dict[str, Any], answer: str) -> None:
-    """It returns exactly one error, which starts with the refused answer's name."""
-    errors = pre_gen.validate(_valid_answers(**overrides))
+def test_validate_names_the_refused_answer_and_a_valid_fix(
+    overrides: dict[str, Any], answer: str
+) -> None:
+    """It returns one error naming the answer, and the fix it suggests is accepted."""
+    errors = _validate(_valid_answers(**overrides))
     assert len(errors) == 1
-    assert errors[0].startswith(f"{answer} ")
-    assert repr(next(iter(overrides.values()))) in errors[0]
+    assert errors[0].startswith(f"{answer} {next(iter(overrides.values()))!r} ")
+    suggestion = SUGGESTION_RE.search(errors[0])
+    assert suggestion is not None, errors[0]
+    fixes = [suggestion[1]] if suggestion[1] is not None else suggestion[2].split(", ")
+    for fix in fixes:
+        assert _validate(_valid_answers(**{answer: fix})) == [], fix
+
+
+def test_a_digit_first_project_name_gets_the_real_rule_and_a_fix_for_each_name() -> None:
+    """`123 Churn` refuses slug and package at once, naming the must-start-with-a-letter rule."""
+    answers = default_answers(project_name="123 Churn")
+    errors = _validate(answers)
+    assert [error.split()[0] for error in errors] == ["project_slug", "package_name"]
+    assert "project_slug '123-churn' must start with a letter" in errors[0]
+    assert errors[0].endswith("try 'churn'")
+    assert "package_name '123_churn' must be a lowercase Python identifier" in errors[1]
+    assert "starting with a letter or an underscore" in errors[1]
+    assert errors[1].endswith("try 'churn'")
 
 
 @pytest.mark.parametrize(
@@ -65,18 +102,19 @@ def test_validate_names_the_refused_answer(overrides: dict[str, Any], answer: st
         {"package_name": "match"},  # a soft keyword is a valid package name
         {"package_name": "c" * 50},  # the longest name whose generated code stays formatted
         {"author_email": "zoë.o'brien+churn@example.co.uk"},
-        *({"python_version": version} for version in ("3.10", "3.11", "3.12", "3.13")),
-        *(
-            {"open_source_license": name}
-            for name in ("MIT", "BSD-3-Clause", "Apache-2.0", "Proprietary")
-        ),
-        *({"dependency_manager": name} for name in ("pip", "poetry", "uv")),
+        *(param.values[0] for param in each_value(*sorted(CHOICE_VARIABLES))),
     ],
     ids=repr,
 )
 def test_validate_accepts_good_answers(overrides: dict[str, Any]) -> None:
-    """It returns no error for the defaults and for unusual but valid answers."""
-    assert pre_gen.validate(_valid_answers(**overrides)) == []
+    """It returns no error for the defaults, every offered value and unusual valid names."""
+    assert _validate(_valid_answers(**overrides)) == []
+
+
+def test_without_the_declared_options_only_free_text_is_checked() -> None:
+    """It checks names and email when cookiecutter passes no `_cookiecutter` (bare calls)."""
+    answers = _valid_answers(python_version="2.7", package_name="class")
+    assert [error.split()[0] for error in pre_gen.validate(answers, {})] == ["package_name"]
 
 
 def test_every_dependency_named_in_the_contract_is_refused() -> None:
@@ -117,25 +155,25 @@ def test_every_dependency_named_in_the_contract_is_refused() -> None:
     assert accepted == []
 
 
-def test_refusal_is_one_line_even_with_several_errors() -> None:
-    """It reports the first refused answer on one line and counts the others."""
-    errors = pre_gen.validate(_valid_answers(package_name="class", author_email="x"))
-    line = pre_gen.format_refusal(errors)
-    assert "\n" not in line
-    assert line.startswith("ERROR: package_name 'class' is a Python keyword")
-    assert "1 more" in line
+def test_refusal_reports_every_refused_answer_at_once() -> None:
+    """It prints one `ERROR:` line per refused answer, in the order of the questions."""
+    answers = _valid_answers(package_name="class", author_email="x", dependency_manager="conda")
+    lines = pre_gen.format_refusal(_validate(answers)).splitlines()
+    assert len(lines) == 3
+    assert lines[0].startswith("ERROR: package_name 'class' is a Python keyword; try ")
+    assert lines[1].startswith("ERROR: author_email 'x' must be an email address; try ")
+    assert lines[2] == (
+        "ERROR: dependency_manager 'conda' is not offered; choose one of "
+        + ", ".join(choices("dependency_manager"))
+    )
 
 
 @pytest.mark.parametrize(("overrides", "answer"), REFUSED.values(), ids=REFUSED.keys())
 def test_bake_refuses_and_leaves_nothing(
-    cookies: Any,
-    base_context: dict[str, Any],
-    tmp_path: Path,
-    overrides: dict[str, Any],
-    answer: str,
+    cookies: Any, tmp_path: Path, overrides: dict[str, Any], answer: str
 ) -> None:
     """It fails the bake and the output folder holds no project afterwards."""
-    result = cookies.bake(extra_context={**base_context, **overrides})
+    result = cookies.bake(extra_context={"init_git": True, "create_env": False, **overrides})
 
     assert result.exit_code != 0
     if answer in CHOICE_VARIABLES:
@@ -159,15 +197,15 @@ def test_hook_refuses_replayed_answers(
     with pytest.raises(FailedHookException):
         generate_files(
             repo_dir=str(TEMPLATE_ROOT),
-            context={"cookiecutter": answers},
+            context={"cookiecutter": answers, "_cookiecutter": OPTIONS},  # as a replay has
             output_dir=str(output),
         )
 
     assert list(output.iterdir()) == []
 
 
-def test_rendered_hook_prints_one_line_naming_the_answer(tmp_path: Path) -> None:
-    """It exits 1 and writes a single stderr line that names the answer and the fix."""
+def test_rendered_hook_prints_a_line_naming_the_answer(tmp_path: Path) -> None:
+    """It exits 1 and writes one stderr line that names the answer and the fix."""
     answers = _valid_answers(package_name="class", description='A "quoted" \\ desc')
     hook = render_hook("pre_gen_project", answers, tmp_path / "pre_gen_project.py")
 
@@ -178,8 +216,7 @@ def test_rendered_hook_prints_one_line_naming_the_answer(tmp_path: Path) -> None
     assert proc.returncode == 1, outcome(proc)
     assert proc.stdout == ""
     assert proc.stderr.splitlines() == [
-        "ERROR: package_name 'class' is a Python keyword; "
-        "use a lowercase identifier such as 'churn_model'"
+        "ERROR: package_name 'class' is a Python keyword; try 'class_model'"
     ]
 
 
@@ -203,28 +240,14 @@ def test_rendered_context_round_trips_any_text(tmp_path: Path, value: str) -> No
     assert json.loads(proc.stdout) == json.loads(json.dumps(answers))
 
 
-def test_cli_refusal_reaches_stderr(tmp_path: Path, cookiecutter_config: Path) -> None:
-    """It shows the one-line refusal when run through the cookiecutter command."""
-    proc = run(
-        tool(
-            "cookiecutter",
-            str(TEMPLATE_ROOT),
-            "--no-input",
-            "-o",
-            str(tmp_path / "out"),
-            "--config-file",
-            str(cookiecutter_config),
-            "package_name=pandas",
-            "init_git=false",
-            "create_env=false",
-        ),
-        cwd=tmp_path,
-    )
+def test_cli_refusal_reaches_stderr(tmp_path: Path, cookiecutter_cli: Callable[..., Any]) -> None:
+    """It shows the refusal when run through the cookiecutter command."""
+    proc = cookiecutter_cli("package_name=pandas", "init_git=false", "create_env=false")
 
     assert proc.returncode != 0
     refusals = [line for line in proc.stderr.splitlines() if "package_name" in line]
     assert refusals == [
         "ERROR: package_name 'pandas' is the import name of a dependency and would "
-        "shadow it; use a lowercase identifier such as 'churn_model'"
+        "shadow it; try 'pandas_model'"
     ]
     assert not any((tmp_path / "out").glob("*/*"))

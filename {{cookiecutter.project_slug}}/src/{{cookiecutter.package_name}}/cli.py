@@ -147,10 +147,11 @@ def train(
     config: ConfigOption = None,
 ) -> None:
     """Train, evaluate on a stratified hold-out set, and save the model and reports."""
+    from .pipelines.tracking import make_tracker
     from .pipelines.training import run_training
 
     with user_errors(), _steps() as step:
-        result = run_training(load_config(config), data, on_step=step)
+        result = run_training(load_config(config), data, on_step=step, tracker=make_tracker())
     console.print(_metrics_table("Hold-out metrics", result.evaluation.metrics))
     console.print(
         f"Model {result.metadata['model_version']} saved to {result.models_dir}/; "
@@ -162,10 +163,11 @@ def train(
 @app.command()
 def fit(config: ConfigOption = None) -> None:
     """Fit on the split from `data split` and save the model (`evaluate` writes the reports)."""
+    from .pipelines.tracking import make_tracker
     from .pipelines.training import run_fit
 
     with user_errors(), _steps() as step:
-        result = run_fit(load_config(config), on_step=step)
+        result = run_fit(load_config(config), on_step=step, tracker=make_tracker())
     console.print(_metrics_table("Hold-out metrics", result.evaluation.metrics))
     console.print(f"Model {result.metadata['model_version']} saved to {result.models_dir}/")
 
@@ -243,7 +245,7 @@ def serve(
 
     import uvicorn
 
-    from .serving.logs import logging_config
+    from .serving.observability import logging_config
     from .serving.settings import ENV_PREFIX, load_settings
 
     overrides = {"host": host, "port": port, "log_level": log_level}

@@ -154,7 +154,16 @@ def test_model_describes_the_loaded_model_and_its_metrics(client: TestClient) ->
     assert info["backend"] in ("onnx", "sklearn")
     assert info["threshold"] == pytest.approx(0.5)
     assert {"roc_auc", "f1"} <= set(info["metrics"])
+    assert set(info) == {"model_version", "backend", "threshold", "metrics"}
+
+
+def test_model_metadata_is_published_only_when_configured(
+    serve: ServeFactory, models_dir: Path
+) -> None:
+    with serve(models_dir, expose_metadata=True) as open_client:
+        info = open_client.get("/model").json()
     assert info["metadata"]["model_version"] == info["model_version"]
+    assert "library_versions" in info["metadata"]
 
 
 def test_the_threshold_setting_overrides_the_model_threshold(

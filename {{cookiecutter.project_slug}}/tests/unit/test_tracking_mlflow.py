@@ -6,7 +6,7 @@ import pytest
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.pipelines.tracking import (
     EXPERIMENT_NAME,
-    log_training_run,
+    make_tracker,
     run_params,
 )
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
@@ -26,7 +26,9 @@ def test_a_training_run_is_logged_with_params_metrics_figures_and_model(
     trained: tuple[Config, TrainingResult], tracking_uri: str
 ) -> None:
     config, result = trained
-    run_id = log_training_run(config, result)
+    tracker = make_tracker()
+    assert tracker is not None
+    run_id = tracker.log_training_run(config, result)
     assert run_id is not None
 
     client = mlflow.MlflowClient(tracking_uri=tracking_uri)

@@ -15,6 +15,13 @@ from ..files import atomic_path, sha256_file
 from .artifacts import ONNX_FILE
 from .encoding import Encoder
 from .inference import INPUT, OUTPUTS, onnx_session
+from .onnx_compat import (
+    Block,
+    convert_imputer,
+    fitted_column_layout,
+    forest_compares_like_sklearn,
+    imputer_shape_calculator,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -36,82 +43,6 @@ DEFAULT_TOLERANCE: Final = 1e-5
 def tolerance_for(pipeline: Pipeline) -> float:
     """Return the parity tolerance of the pipeline's final estimator."""
     return TOLERANCES.get(type(pipeline[-1]).__name__, DEFAULT_TOLERANCE)
-
-
-def _convert_imputer(scope: Any, operator: Any, container: Any) -> None:
-    """Convert a NaN-filling SimpleImputer to IsNaN + Where, which run in float64.
-
-    skl2onnx's own converter emits the ai.onnx.ml ``Imputer`` op, which ONNX Runtime only
-    implements for float32.
-    """
-    from onnx.helper import np_dtype_to_tensor_dtype
-    from skl2onnx.common.data_types import DoubleTensorType
-    from skl2onnx.operator_converters.common import concatenate_variables
-
-    imputer = operator.raw_operator
-    fill = np.asarray(imputer.statistics_, dtype=np.float64)
-    missing = imputer.missing_values
-    if not (isinstance(missing, float) and np.isnan(missing)) or not np.isfinite(fill).all():
-        raise NotImplementedError("only imputers that fill NaN with finite values convert")
-    dtype = np.float64 if isinstance(operator.inputs[0].type, DoubleTensorType) else np.float32
-    fill_name = scope.get_unique_variable_name("fill_value")
-    container.add_initializer(
-        fill_name, np_dtype_to_tensor_dtype(np.dtype(dtype)), [fill.size], fill.tolist()
-    )
-    merged = concatenate_variables(scope, operator.inputs, container)
-    is_nan = scope.get_unique_variable_name("is_nan")
-    container.add_node("IsNaN", [merged], [is_nan], name=scope.get_unique_operator_name("IsNaN"))
-    container.add_node(
-        "Where",
-        [is_nan, fill_name, merged],
-        [operator.outputs[0].full_name],
-        name=scope.get_unique_operator_name("Where"),
-    )
-
-
-def _float32_at_most(threshold: float) -> float:
-    """Return the largest float32 not above ``threshold``: then x32 <= it iff x32 <= threshold."""
-    rounded = np.float32(threshold)
-    if rounded > threshold:
-        rounded = np.nextafter(rounded, np.float32(-np.inf))
-    return float(rounded)
-
-
-def _forest_compares_like_sklearn(model: Any, forest: Any) -> None:
-    """Make the forest's tree node compare float32 inputs with exact float32 thresholds.
-
-    scikit-learn trees cast their input to float32 and compare it with float64 thresholds;
-    skl2onnx stores the thresholds rounded to nearest, which flips rows that sit on a split.
-    """
-    from onnx import TensorProto, helper
-
-    trees = [node for node in model.graph.node if node.op_type == "TreeEnsembleClassifier"]
-    if len(trees) != 1:
-        raise NotImplementedError(f"expected one TreeEnsembleClassifier, found {len(trees)}")
-    node = trees[0]
-    attributes = {attribute.name: attribute for attribute in node.attribute}
-    values = attributes["nodes_values"].floats
-    exact = [
-        _float32_at_most(forest.estimators_[tree].tree_.threshold[index])
-        if mode == b"BRANCH_LEQ"
-        else value
-        for tree, index, mode, value in zip(
-            attributes["nodes_treeids"].ints,
-            attributes["nodes_nodeids"].ints,
-            attributes["nodes_modes"].strings,
-            values,
-            strict=True,
-        )
-    ]
-    del values[:]
-    values.extend(exact)
-    cast_name = f"{node.input[0]}_float32"
-    cast = helper.make_node(
-        "Cast", [node.input[0]], [cast_name], to=TensorProto.FLOAT, name="CastTreeInput"
-    )
-    node.input[0] = cast_name
-    position = list(model.graph.node).index(node)
-    model.graph.node.insert(position, cast)
 
 
 def encoder_for(pipeline: Pipeline) -> Encoder:
@@ -153,21 +84,18 @@ def _encoded_pipeline(pipeline: Pipeline, encoder: Encoder) -> Pipeline:
     The fitted numeric transformer and estimator are reused as they are (nothing is refit);
     only the ColumnTransformer's column selection changes.
     """
-    from sklearn.compose import ColumnTransformer
     from sklearn.preprocessing import OneHotEncoder
 
     numbers = list(range(len(encoder.numeric)))
     one_hot = list(range(len(encoder.numeric), encoder.width))
-    blocks = [
+    blocks: list[Block] = [
         (name, "passthrough", one_hot)
         if isinstance(transformer, OneHotEncoder)
         else (name, transformer, numbers)
         for name, transformer, columns in pipeline[0].transformers_
         if transformer != "drop" and len(columns)
     ]
-    layout = ColumnTransformer(blocks)
-    layout.transformers_ = blocks  # the fitted state skl2onnx reads; the parts are fitted
-    return Pipeline([("preprocess", layout), ("model", pipeline[-1])])
+    return Pipeline([("preprocess", fitted_column_layout(blocks)), ("model", pipeline[-1])])
 
 
 def to_onnx(pipeline: Pipeline) -> tuple[Any, Encoder]:
@@ -177,7 +105,6 @@ def to_onnx(pipeline: Pipeline) -> tuple[Any, Encoder]:
     scaled in the graph) and the one-hot block, so ONNX Runtime runs no string operators.
     """
     from skl2onnx import convert_sklearn
-    from skl2onnx.common._registration import get_shape_calculator
     from skl2onnx.common.data_types import DoubleTensorType
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.impute import SimpleImputer
@@ -189,11 +116,11 @@ def to_onnx(pipeline: Pipeline) -> tuple[Any, Encoder]:
         initial_types=[(INPUT, DoubleTensorType([None, encoder.width]))],
         options={id(pipeline[-1]): {"zipmap": False}},
         target_opset=TARGET_OPSET,
-        custom_conversion_functions={SimpleImputer: _convert_imputer},
-        custom_shape_calculators={SimpleImputer: get_shape_calculator("SklearnImputer")},
+        custom_conversion_functions={SimpleImputer: convert_imputer},
+        custom_shape_calculators={SimpleImputer: imputer_shape_calculator()},
     )
     if isinstance(pipeline[-1], RandomForestClassifier):
-        _forest_compares_like_sklearn(model, pipeline[-1])
+        forest_compares_like_sklearn(model, pipeline[-1])
     return _probabilities_only(model), encoder
 
 

@@ -2,14 +2,9 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-from ..config import Config
-
-if TYPE_CHECKING:
-    from .training import TrainingResult
+from .outcome import Tracker
 
 
-def log_training_run(config: Config, result: TrainingResult) -> str | None:
-    """Do nothing and return None: no experiment tracker was chosen for this project."""
+def make_tracker() -> Tracker | None:
+    """Return None: no experiment tracker was chosen for this project."""
     return None

@@ -4,12 +4,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from ..config import Config
-
-if TYPE_CHECKING:
-    from .training import TrainingResult
+from .outcome import Tracker, TrainingResult
 
 # A SQLite file in the project: works offline, and MLflow 3 deprecates the ./mlruns file
 # store. Set MLFLOW_TRACKING_URI (e.g. http://mlflow:5000) to log to a server instead.
@@ -59,6 +56,19 @@ def _experiment_id(name: str, uri: str) -> str:
     if experiment is not None:
         return str(experiment.experiment_id)
     return str(mlflow.create_experiment(name, artifact_location=artifact_location(uri)))
+
+
+class MlflowTracker:
+    """Log training runs to the MLflow store named by ``MLFLOW_TRACKING_URI``."""
+
+    def log_training_run(self, config: Config, result: TrainingResult) -> str | None:
+        """Log one training run to MLflow and return its run id."""
+        return log_training_run(config, result)
+
+
+def make_tracker() -> Tracker | None:
+    """Return the MLflow tracker this project was generated with."""
+    return MlflowTracker()
 
 
 def log_training_run(config: Config, result: TrainingResult) -> str | None:

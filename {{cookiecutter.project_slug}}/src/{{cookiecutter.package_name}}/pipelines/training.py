@@ -5,10 +5,8 @@ from __future__ import annotations
 import platform
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
 
 from .. import __version__
 from ..config import Config
@@ -18,9 +16,12 @@ from ..models.artifacts import save_model
 from ..models.model_card import render_model_card
 from ..models.onnx_export import export_onnx
 from ..models.train import fit_pipeline
+from .outcome import Tracker, TrainingResult
 from .preparation import HoldOut, read_split, split_raw
-from .reporting import Evaluation, evaluate_and_report, hold_out_evaluation
-from .tracking import log_training_run
+from .reporting import evaluate_and_report, hold_out_evaluation
+
+# TrainingResult is defined beside the Tracker interface; it stays importable from here.
+__all__ = ["TrainingResult", "fit_and_save", "library_versions", "run_fit", "run_training"]
 
 MODEL_CARD_FILE = "model_card.md"
 _LIBRARIES = (
@@ -35,15 +36,6 @@ _LIBRARIES = (
 )
 
 
-@dataclass(frozen=True)
-class TrainingResult:
-    """What a training run produced."""
-
-    metadata: dict[str, Any]
-    evaluation: Evaluation
-    models_dir: Path
-
-
 def _noop(_: str) -> None:
     """Ignore a progress message."""
 
@@ -54,7 +46,11 @@ def library_versions() -> dict[str, str]:
 
 
 def run_training(
-    config: Config, data_path: Path | None = None, on_step: Callable[[str], None] = _noop
+    config: Config,
+    data_path: Path | None = None,
+    on_step: Callable[[str], None] = _noop,
+    *,
+    tracker: Tracker | None = None,
 ) -> TrainingResult:
     """Train on a raw Telco-format CSV and write the model, metadata, metrics and figures.
 
@@ -66,16 +62,18 @@ def run_training(
     path = data_path or config.data.raw_path
     on_step(f"Reading {path} and splitting a stratified hold-out set")
     hold_out = split_raw(config, path)
-    return fit_and_save(config, hold_out, on_step)
+    return fit_and_save(config, hold_out, on_step, tracker=tracker)
 
 
-def run_fit(config: Config, on_step: Callable[[str], None] = _noop) -> TrainingResult:
+def run_fit(
+    config: Config, on_step: Callable[[str], None] = _noop, *, tracker: Tracker | None = None
+) -> TrainingResult:
     """Fit on the split that ``data split`` wrote and save the model (no figures).
 
     The hold-out metrics go into ``metadata.json`` only; ``evaluate`` writes the reports.
     """
     on_step(f"Reading the split in {config.data.processed_dir}/")
-    return fit_and_save(config, read_split(config), on_step, report=False)
+    return fit_and_save(config, read_split(config), on_step, report=False, tracker=tracker)
 
 
 def fit_and_save(
@@ -84,8 +82,12 @@ def fit_and_save(
     on_step: Callable[[str], None] = _noop,
     *,
     report: bool = True,
+    tracker: Tracker | None = None,
 ) -> TrainingResult:
-    """Fit on the training rows, evaluate on the hold-out rows, export and save the model."""
+    """Fit on the training rows, evaluate on the hold-out rows, export and save the model.
+
+    ``tracker`` (the experiment tracker chosen by the caller, None for none) records the run.
+    """
     path, train, test = hold_out.source, hold_out.train, hold_out.test
     on_step(f"Fitting {config.model.estimator} on {len(train)} rows")
     pipeline = fit_pipeline(config.model, *split_xy(train), seed=config.seed)
@@ -123,5 +125,6 @@ def fit_and_save(
     result = TrainingResult(
         metadata=saved, evaluation=evaluation, models_dir=config.paths.models_dir
     )
-    log_training_run(config, result)
+    if tracker is not None:
+        tracker.log_training_run(config, result)
     return result

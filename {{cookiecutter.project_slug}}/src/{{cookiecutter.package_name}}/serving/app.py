@@ -1,4 +1,4 @@
-"""Assemble the FastAPI app: settings, model lifespan, middleware, handlers and routers."""
+"""Assemble the FastAPI app: settings, model lifespan, middleware, handlers and routes."""
 
 from __future__ import annotations
 
@@ -11,15 +11,13 @@ from fastapi.openapi.utils import get_openapi
 
 from .. import __version__
 from ..models.inference import load_predictor
-from .body import BodyValidators
+from .deps import AppState
 from .handlers import add_exception_handlers
-from .logs import configure_logging
-from .metrics import ServiceMetrics
-from .middleware import ObservabilityMiddleware
-from .routers import health, model, predictions
-from .routers import metrics as metrics_router
+from .observability import ObservabilityMiddleware, ServiceMetrics, configure_logging
+from .routes import router
 from .service import Loader, ModelService
 from .settings import ServingSettings, load_settings
+from .validation import BodyValidators
 
 TITLE = "Customer churn prediction API"
 DESCRIPTION = (
@@ -41,7 +39,7 @@ def _openapi(app: FastAPI, validators: BodyValidators) -> Callable[[], dict[str,
             )
             components = schema.setdefault("components", {}).setdefault("schemas", {})
             ref = "#/components/schemas/{model}"
-            for adapter in (validators.customer, validators.batch):
+            for adapter in validators.adapters:
                 body_schema = adapter.json_schema(ref_template=ref)
                 components.update(body_schema.pop("$defs", {}))
                 components[body_schema["title"]] = body_schema
@@ -55,24 +53,25 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
     """Build the service; the model is loaded once, when the app starts (its lifespan)."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    service = ModelService(settings.models_dir, settings.threshold, loader)
-    metrics = ServiceMetrics()
-    validators = BodyValidators.build(settings.max_batch_size)
+    state = AppState(
+        settings=settings,
+        service=ModelService(settings.models_dir, settings.threshold, loader),
+        metrics=ServiceMetrics(),
+        validators=BodyValidators(settings.max_batch_size),
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
-        service.load()
-        metrics.model_ready.set(service.model is not None)
+        state.service.load()
+        state.metrics.model_ready.set(state.service.model is not None)
         yield
 
     app = FastAPI(title=TITLE, description=DESCRIPTION, version=__version__, lifespan=lifespan)
-    app.state.settings = settings
-    app.state.service = service
-    app.state.metrics = metrics
-    app.state.validators = validators
-    app.add_middleware(ObservabilityMiddleware, metrics=metrics, access_log=settings.access_log)
+    app.state.churn = state
+    app.add_middleware(
+        ObservabilityMiddleware, metrics=state.metrics, access_log=settings.access_log
+    )
     add_exception_handlers(app)
-    for router in (health.router, predictions.router, model.router, metrics_router.router):
-        app.include_router(router)
-    app.openapi = _openapi(app, validators)  # type: ignore[method-assign]
+    app.include_router(router)
+    app.openapi = _openapi(app, state.validators)  # type: ignore[method-assign]
     return app

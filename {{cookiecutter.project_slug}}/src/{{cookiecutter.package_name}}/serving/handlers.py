@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping
+from itertools import islice
 from typing import Any
 
 import msgspec
 from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
-from .body import InvalidBodyError
+from .validation import InvalidBodyError
 
 logger = logging.getLogger(__name__)
 
@@ -29,18 +29,12 @@ def json_response(
     return Response(_encode(payload), status_code=status, media_type=JSON, headers=headers)
 
 
-def error_items(
-    errors: Iterable[Any], prefix: Sequence[str | int] = ("body",)
-) -> list[dict[str, Any]]:
+def error_items(errors: Iterable[Any]) -> list[dict[str, Any]]:
     """Return FastAPI-style error items (loc, msg, type) without echoing the input."""
-    items = []
-    for error in errors:
-        items.append(
-            {"loc": [*prefix, *error["loc"]], "msg": str(error["msg"]), "type": str(error["type"])}
-        )
-        if len(items) == MAX_ERRORS:
-            break
-    return items
+    return [
+        {"loc": ["body", *error["loc"]], "msg": str(error["msg"]), "type": str(error["type"])}
+        for error in islice(errors, MAX_ERRORS)
+    ]
 
 
 async def invalid_body(_: Request, exc: Exception) -> Response:
@@ -48,12 +42,6 @@ async def invalid_body(_: Request, exc: Exception) -> Response:
     assert isinstance(exc, InvalidBodyError)
     errors = exc.error.errors(include_url=False, include_input=False, include_context=False)
     return json_response({"detail": error_items(errors)}, 422)
-
-
-async def invalid_request(_: Request, exc: Exception) -> Response:
-    """Answer 422 for FastAPI's own parameter validation, in the same shape."""
-    assert isinstance(exc, RequestValidationError)
-    return json_response({"detail": error_items(exc.errors(), prefix=())}, 422)
 
 
 async def http_error(_: Request, exc: Exception) -> Response:
@@ -72,6 +60,5 @@ async def server_error(request: Request, exc: Exception) -> Response:
 def add_exception_handlers(app: FastAPI) -> None:
     """Register the handlers on ``app``."""
     app.add_exception_handler(InvalidBodyError, invalid_body)
-    app.add_exception_handler(RequestValidationError, invalid_request)
     app.add_exception_handler(HTTPException, http_error)
     app.add_exception_handler(Exception, server_error)

@@ -1,11 +1,18 @@
-"""Request and response schemas, derived from the one raw data schema in ``data/schema.py``."""
+"""Request and response schemas, derived from the one column table in ``data/schema.py``.
+
+Each request type exists twice, built by the same function from the same table: as a
+msgspec Struct (the fast decoder of valid bodies) and as a pydantic TypedDict (the
+documented schema, and the error list of a 422).
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
+import msgspec
 import typing_extensions
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter
 
 from ..data.schema import (
     BLANK_ALLOWED,
@@ -19,6 +26,8 @@ from ..data.schema import (
 #: Blank TotalCharges as in the raw file (new customers, tenure 0); null is accepted too.
 BLANKS = ("", " ")
 ID_MAX_LENGTH = 64
+#: The fields of a customer, in the order the decoded columns come out.
+FIELDS = (ID_COLUMN, *FEATURE_COLUMNS)
 
 EXAMPLE_CUSTOMER: dict[str, Any] = {
     "customerID": "7590-VHVEG",
@@ -43,30 +52,57 @@ EXAMPLE_CUSTOMER: dict[str, Any] = {
     "TotalCharges": 29.85,
 }
 NEW_CUSTOMER = {**EXAMPLE_CUSTOMER, "customerID": "NEW-0001", "tenure": 0, "TotalCharges": " "}
-_STRICT: Any = {"strict": True}  # JSON numbers only: no "12" strings, no true/false
+
+#: How one library spells "a number in [low, high]" (integer or not) and "at most n chars".
+NumberType = Callable[[float, float, bool], Any]
+MaxLength = Callable[[int], Any]
 
 
-def _one_of(levels: tuple[Any, ...]) -> Any:
-    """Return ``Literal[levels]`` built at run time (a fast enum of the allowed values)."""
-    return Literal.__getitem__(levels)
+def _integral(value: Any) -> Any:
+    """Accept ``1.0`` where an integer is expected (JSON Schema counts it as one)."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
 
 
-def _feature_type(column: str) -> Any:
-    """Return the validated type of one raw feature column."""
-    if column in CATEGORICAL_LEVELS:
-        return _one_of(CATEGORICAL_LEVELS[column])
-    low, high = NUMERIC_RANGES[column]
-    if column in INTEGER_COLUMNS:
-        number: Any = Annotated[int, Field(ge=int(low), le=int(high), **_STRICT)]
-    else:
-        number = Annotated[float, Field(ge=low, le=high, allow_inf_nan=False, **_STRICT)]
-    if column in BLANK_ALLOWED:
-        return number | _one_of(BLANKS) | None
-    return number
+def _pydantic_number(low: float, high: float, integer: bool) -> Any:
+    """Strict JSON numbers in range: no "12" strings, no true/false, no NaN; 1.0 is 1."""
+    if integer:
+        return Annotated[
+            int, BeforeValidator(_integral), Field(ge=int(low), le=int(high), strict=True)
+        ]
+    return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False, strict=True)]
+
+
+def _msgspec_number(low: float, high: float, integer: bool) -> Any:
+    """Return the same ranges for msgspec (which refuses strings, booleans and NaN here).
+
+    It refuses ``1.0`` for an integer too; such a body goes to pydantic, which accepts it.
+    """
+    if integer:
+        return Annotated[int, msgspec.Meta(ge=int(low), le=int(high))]
+    return Annotated[float, msgspec.Meta(ge=low, le=high)]
+
+
+def customer_fields(number: NumberType, max_length: MaxLength) -> dict[str, Any]:
+    """Return each customer field's type, customerID first, in one library's constraints."""
+    fields: dict[str, Any] = {ID_COLUMN: Annotated[str, max_length(ID_MAX_LENGTH)] | None}
+    for column in FEATURE_COLUMNS:
+        if column in CATEGORICAL_LEVELS:
+            fields[column] = Literal.__getitem__(CATEGORICAL_LEVELS[column])
+            continue
+        low, high = NUMERIC_RANGES[column]
+        fields[column] = number(low, high, column in INTEGER_COLUMNS)
+        if column in BLANK_ALLOWED:
+            fields[column] = fields[column] | Literal.__getitem__(BLANKS) | None
+    return fields
+
+
+# --- pydantic: the documented schema and the 422 error list -------------------------------
 
 
 def _typed_dict(name: str, fields: dict[str, Any], examples: list[Any]) -> Any:
-    """Return a TypedDict class built at run time, which pydantic validates into plain dicts."""
+    """Return a TypedDict built at run time, which pydantic validates into plain dicts."""
     # typing_extensions: pydantic needs its TypedDict before Python 3.12 (and NotRequired 3.11).
     typed_dict: Any = typing_extensions.TypedDict  # the functional form, with computed fields
     built = typed_dict(name, fields)
@@ -74,28 +110,19 @@ def _typed_dict(name: str, fields: dict[str, Any], examples: list[Any]) -> Any:
     return built
 
 
+_PYDANTIC_FIELDS = customer_fields(_pydantic_number, lambda n: Field(max_length=n))
 #: One customer: the raw columns without Churn; customerID may be left out.
 Customer = _typed_dict(
     "Customer",
     {
-        ID_COLUMN: typing_extensions.NotRequired[
-            Annotated[str | None, Field(max_length=ID_MAX_LENGTH)]
-        ],
+        ID_COLUMN: typing_extensions.NotRequired[_PYDANTIC_FIELDS[ID_COLUMN]],
         **{
-            column: Annotated[_feature_type(column), Field(title=column)]
+            column: Annotated[_PYDANTIC_FIELDS[column], Field(title=column)]
             for column in FEATURE_COLUMNS
         },
     },
     [EXAMPLE_CUSTOMER, NEW_CUSTOMER],
 )
-
-
-def batch_type(max_size: int) -> Any:
-    """Return the batch request type: ``{"customers": [...]}`` with 1 to ``max_size`` items."""
-    customers = Annotated[list[Customer], Field(min_length=1, max_length=max_size)]  # type: ignore[valid-type]
-    return _typed_dict(
-        "BatchRequest", {"customers": customers}, [{"customers": [EXAMPLE_CUSTOMER]}]
-    )
 
 
 def customer_adapter() -> TypeAdapter[Any]:
@@ -104,21 +131,55 @@ def customer_adapter() -> TypeAdapter[Any]:
 
 
 def batch_adapter(max_size: int) -> TypeAdapter[Any]:
-    """Return a validator of a batch request's raw JSON bytes."""
-    return TypeAdapter(batch_type(max_size))
+    """Return a validator of a batch request: ``{"customers": [...]}``, 1 to ``max_size``."""
+    customers = Annotated[list[Customer], Field(min_length=1, max_length=max_size)]  # type: ignore[valid-type]
+    batch = _typed_dict(
+        "BatchRequest", {"customers": customers}, [{"customers": [EXAMPLE_CUSTOMER]}]
+    )
+    return TypeAdapter(batch)
+
+
+# --- msgspec: the same types, decoded and checked in one C pass ---------------------------
+
+_STRUCT: Any = {"forbid_unknown_fields": True, "kw_only": True, "gc": False}
+
+
+def customer_struct() -> Any:
+    """Return the msgspec Struct of one customer: unknown fields refused, customerID optional."""
+    types = customer_fields(_msgspec_number, lambda n: msgspec.Meta(max_length=n))
+    fields: list[Any] = [(column, types[column]) for column in FEATURE_COLUMNS]
+    fields.append((ID_COLUMN, types[ID_COLUMN], None))
+    return msgspec.defstruct("Customer", fields, **_STRUCT)
+
+
+def batch_struct(customer: Any, max_size: int) -> Any:
+    """Return the msgspec Struct of a batch request: 1 to ``max_size`` customers."""
+    size = msgspec.Meta(min_length=1, max_length=max_size)
+    customers = Annotated[list.__class_getitem__(customer), size]  # type: ignore[valid-type]
+    return msgspec.defstruct("BatchRequest", [("customers", customers)], **_STRUCT)
+
+
+#: One row of a batch answer, encoded by msgspec (documented by ``BatchItem`` below).
+PredictionRow = msgspec.defstruct(
+    "PredictionRow",
+    [(ID_COLUMN, str | None), ("churn_probability", float), ("churn", bool)],
+    gc=False,
+)
+
+
+# --- responses: what each endpoint answers, as published in /openapi.json -----------------
 
 
 class _Output(BaseModel):
     """Base of the response schemas (``model_version`` is a field name here, not pydantic's)."""
 
-    model_config = ConfigDict(protected_namespaces=())
+    model_config = ConfigDict(protected_namespaces=(), extra="forbid")
 
 
 class Prediction(_Output):
     """The churn prediction for one customer."""
 
     model_config = ConfigDict(
-        protected_namespaces=(),
         json_schema_extra={
             "examples": [
                 {
@@ -128,7 +189,7 @@ class Prediction(_Output):
                     "model_version": "20250101T120000Z-1a2b3c4d",
                 }
             ]
-        },
+        }
     )
 
     customerID: str | None = Field(description="The request's customerID (null if not sent).")  # noqa: N815
@@ -168,13 +229,15 @@ class Readiness(_Output):
 
 
 class ModelInfo(_Output):
-    """The loaded model: version, backend, threshold in use, metrics and saved metadata."""
+    """The loaded model: version, backend, threshold in use and metrics (metadata if enabled)."""
 
     model_version: str
     backend: str
     threshold: float
     metrics: dict[str, float | int]
-    metadata: dict[str, Any]
+    metadata: dict[str, Any] | None = Field(
+        None, description="Everything saved with the model; only with CHURN_EXPOSE_METADATA."
+    )
 
 
 class ErrorItem(_Output):
@@ -189,3 +252,4 @@ class ErrorBody(_Output):
     """A 4xx/5xx answer: a message, or the list of invalid fields."""
 
     detail: str | list[ErrorItem]
+    request_id: str | None = Field(None, description="Set on a 500, to find it in the log.")

@@ -1,15 +1,12 @@
-"""The model behind the service: loaded once, or the reason it is not; scores customer rows."""
+"""The model behind the service: loaded once at start-up, or the reason it is not."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any, Protocol
 
-import numpy as np
-
-from ..data.schema import BLANK_ALLOWED, FEATURE_COLUMNS
 from ..errors import ChurnError
 from ..models.inference import load_predictor
 
@@ -45,14 +42,6 @@ class ScoringModel(Protocol):
 Loader = Callable[[Path], ScoringModel]
 
 
-def model_columns(columns: Mapping[str, Sequence[Any]]) -> dict[str, Sequence[Any]]:
-    """Return the feature columns of validated customers, a blank TotalCharges as None."""
-    features: dict[str, Sequence[Any]] = {column: columns[column] for column in FEATURE_COLUMNS}
-    for column in BLANK_ALLOWED:  # "" or " " for a new customer, like null
-        features[column] = [None if isinstance(value, str) else value for value in features[column]]
-    return features
-
-
 class ModelService:
     """Holds the loaded model, or why loading failed, and the threshold in use."""
 
@@ -81,24 +70,6 @@ class ModelService:
         else:
             logger.info("model %s loaded (%s backend)", self.model.version, self.model.backend)
 
-    @property
-    def threshold(self) -> float:
+    def threshold_for(self, model: ScoringModel) -> float:
         """Return the decision threshold: the override if set, else the model's own."""
-        if self.threshold_override is not None:
-            return self.threshold_override
-        return self.model.threshold if self.model is not None else 0.5
-
-    def _loaded(self) -> ScoringModel:
-        if self.model is None:
-            raise RuntimeError(f"model not loaded: {self.error}")
-        return self.model
-
-    def probability(self, row: Mapping[str, Any]) -> float:
-        """Return the churn probability of one validated customer."""
-        return float(self._loaded().predict_row(row))
-
-    def probabilities(self, columns: Mapping[str, Sequence[Any]]) -> list[float]:
-        """Return the churn probability of each validated customer given as columns, in order."""
-        scores = self._loaded().predict_columns(model_columns(columns))
-        probabilities: list[float] = np.asarray(scores, dtype=np.float64).ravel().tolist()
-        return probabilities
+        return model.threshold if self.threshold_override is None else self.threshold_override

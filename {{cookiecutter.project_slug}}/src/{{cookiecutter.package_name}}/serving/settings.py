@@ -35,6 +35,9 @@ class ServingSettings(BaseSettings):
     )
     log_level: LogLevel = "info"
     access_log: bool = Field(True, description="Write one JSON line per request.")
+    expose_metadata: bool = Field(
+        False, description="GET /model also returns all metadata saved with the model."
+    )
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000
 
