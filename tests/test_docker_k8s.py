@@ -538,7 +538,9 @@ def serve_and_probe(app: Path, project: Path, final: list[tuple[str, str]], log_
     base = clean_env()
     runtime_env = stage_env(final, app, {k: v for k, v in base.items() if k != "PYTHONPATH"})
     assert runtime_env["CHURN_MODELS_DIR"] == str(app / "models")
-    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    package = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))[
+        "package_name"
+    ]
 
     port = str(free_port())
     final_args = {keyword: args for keyword, args in final}
