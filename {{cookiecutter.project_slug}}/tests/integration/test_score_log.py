@@ -6,7 +6,10 @@ import pandas as pd
 
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.load import parse_raw
-from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS, ID_COLUMN
+from {{ cookiecutter.package_name }}.data.schema import (
+    FEATURE_COLUMNS,
+    ID_COLUMN,
+)
 from {{ cookiecutter.package_name }}.data.synthetic import generate
 from {{ cookiecutter.package_name }}.monitoring.score_logs import load_score_log
 from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
