@@ -107,7 +107,7 @@ def serving_runtime(project: Path, work: Path) -> dict[str, float]:
     found = stages(project / "Dockerfile")
     sizes = {}
     shim = work / "shim"
-    shim.mkdir(exist_ok=True)
+    shim.mkdir(parents=True, exist_ok=True)
     if not (shim / "python").exists():
         (shim / "python").symlink_to(sys.executable)
     for name in ("lean", "full"):

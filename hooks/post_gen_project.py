@@ -9,6 +9,7 @@ import shlex
 import shutil
 import subprocess
 import sys
+import tempfile
 import textwrap
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -330,6 +331,22 @@ def create_env(project: Path, manager: str, lock_file: str) -> bool:
     return make(project, "venv", "environment creation", [manual[0], manual[-1]])
 
 
+def in_cruft_render(project: Path, answers: Mapping[str, Any]) -> bool:
+    """Tell whether cruft renders the template to compare (update, diff, check), not create.
+
+    cruft adds `_commit` to the answers, and renders for comparison alone in a fresh
+    temporary folder; `cruft create` renders where the user asked.
+    """
+    if "_commit" not in answers:
+        return False
+    parent = project.resolve().parent
+    return (
+        parent.parent == Path(tempfile.gettempdir()).resolve()
+        and parent.name.startswith("tmp")
+        and [child.name for child in parent.iterdir()] == [project.name]
+    )
+
+
 def run_step(name: str, step: Callable[[], object]) -> object:
     """Run one step and return its result; an unexpected error becomes a warning."""
     try:
@@ -350,6 +367,8 @@ def main() -> int:
     run_step("saving the answers", lambda: write_answers(project, answers))
     run_step("removing unselected files", lambda: remove_unselected(project, answers))
     run_step("moving the selected variants", lambda: move_selected(project, answers))
+    if in_cruft_render(project, answers):
+        return 0  # a scratch render: no repository, no environment, no message
     manager = str(answers.get("dependency_manager", ""))
     lock_file = str(answers.get("__lock_file", ""))
     with_git = as_bool(answers.get("init_git"))

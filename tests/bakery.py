@@ -75,9 +75,10 @@ CONTRACT_DIRS = (
     "tests/integration",
 )
 
-# Jinja left unrendered, or a cookiecutter variable that leaked into the output.
-# `${{ ... }}` (GitHub Actions), `${#var}` (shell) and `cookiecutter.json` are allowed.
-LEFTOVER_RE = re.compile(r"(?<!\$)\{\{|\{%|(?<!\$)\{#|cookiecutter\.(?!json\b)")
+# Jinja left unrendered, or a cookiecutter variable that leaked into the output. Other
+# `{{ ... }}` are the output's own templating (GitHub Actions `${{ }}`, Grafana legends,
+# Prometheus annotations, written with `{% raw %}`); `${#var}` (shell) is allowed too.
+LEFTOVER_RE = re.compile(r"\{%|(?<!\$)\{#|\{\{[^}]*cookiecutter|cookiecutter\.(?!json\b)")
 
 SLOW_TIMEOUT = 1500  # seconds per slow-tier command: 2 cores and possibly a cold cache
 
@@ -472,15 +473,21 @@ class BakedProject:
         assert self.git("status", "--porcelain") == []
         assert self.git("branch", "--show-current") == ["main"]
 
-    def install(self, scratch: Path) -> None:
-        """Run the post-gen hook again with git and create_env on: a real bake's finish.
+    def use_html_index(self) -> None:
+        """With Poetry, add PyPI's simple index as the primary source (a test workaround).
 
-        With Poetry, a `pypi-html` source goes first: the mirror here serves Poetry no
-        PEP 691 JSON (see test_dependency_managers).
+        The mirror here serves Poetry no PEP 691 JSON; generated projects carry no such line.
         """
         if self.answers["dependency_manager"] == "poetry":
             source = ["poetry", "source", "add", "--priority=primary", "pypi-html"]
             assert_ok(timed("poetry source add", [*source, "https://pypi.org/simple/"], self.path))
+
+    def install(self, scratch: Path) -> None:
+        """Run the post-gen hook again with git and create_env on: a real bake's finish.
+
+        See `use_html_index` for Poetry.
+        """
+        self.use_html_index()
         answers = {**self.answers, "init_git": True, "create_env": True}
         hook = render_hook("post_gen_project", answers, scratch / "post_gen_project.py")
         manager = answers["dependency_manager"]

@@ -11,7 +11,9 @@ from typing import Any
 
 import pytest
 
-from bakery import (
+pytest.register_assert_rewrite("bakery")  # show the harness's failed checks in full
+
+from bakery import (  # noqa: E402 - after the rewrite hook
     QUIET,
     TEMPLATE_ROOT,
     BakedProject,

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
 
-from bakery import Baker, each_value, ruff_errors, workflow_errors
+from bakery import BakedProject, Baker, each_value, ruff_errors, workflow_errors
 
 TRICKY_NAME = 'Café "Churn" \\ Ünïcode'
 TRICKY_AUTHOR = 'O\'Brien "Bob" \\ Zoë'
@@ -89,3 +90,23 @@ def test_init_git_commits_the_project_on_main(fresh: Baker, init_git: bool) -> N
         project.assert_committed_once()
     else:
         assert not (project.path / ".git").exists()
+
+
+def test_the_leftover_check_flags_jinja_and_spares_the_outputs_own_templating(
+    tmp_path: Path,
+) -> None:
+    """It reports unrendered Jinja, not Actions, Grafana or Prometheus placeholders."""
+    (tmp_path / "{{cookiecutter.x}}").mkdir()
+    (tmp_path / "{{cookiecutter.x}}" / "empty.txt").write_text("", encoding="utf-8")
+    (tmp_path / "ok.yml").write_text(
+        'run: echo ${{ matrix.python }}\nlegendFormat: "{{version}}"\n'
+        "summary: {{ $labels.instance }} is down\nsee cookiecutter.json\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "bad.txt").write_text(
+        "{{ cookiecutter.package_name }}\n{% if x %}\n{# note #}\n{{ _cookiecutter }}\n",
+        encoding="utf-8",
+    )
+    hits = BakedProject(tmp_path, {}).leftover_jinja()
+    assert [hit.split(":")[:2] for hit in hits[:4]] == [["bad.txt", str(n)] for n in range(1, 5)]
+    assert hits[4:] == ["path: {{cookiecutter.x}}/empty.txt"]

@@ -15,6 +15,12 @@ PYTHONS = choices("python_version")
 MANAGERS = choices("dependency_manager")
 LOCK_CHECKS = {"pip": None, "poetry": "poetry check --lock", "uv": "uv lock --locked"}
 ECOSYSTEMS = {"pip": "pip", "poetry": "pip", "uv": "uv"}
+# Where each manager's CI cache takes its key (setup-python keys `poetry` on poetry.lock).
+CACHE_KEYS = {
+    "pip": ("cache-dependency-path", "pyproject.toml"),
+    "poetry": ("cache", "poetry"),
+    "uv": ("cache-dependency-glob", "uv.lock"),
+}
 UPSTREAM_HOOKS = {
     "https://github.com/pre-commit/pre-commit-hooks",
     "https://github.com/astral-sh/ruff-pre-commit",
@@ -23,9 +29,9 @@ UPSTREAM_HOOKS = {
 OFFLINE_CONFIG = ".pre-commit-config.offline.yaml"
 
 
-def run_steps(workflow: dict[str, Any]) -> str:
-    """Return every `run:` script of the workflow's test job, joined."""
-    return "\n".join(step.get("run", "") for step in workflow["jobs"]["test"]["steps"])
+def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
+    """Return the steps of the workflow's one job."""
+    return list(workflow["jobs"]["test"]["steps"])
 
 
 @pytest.mark.parametrize("python", PYTHONS)
@@ -33,10 +39,10 @@ def test_ci_tests_every_supported_python_from_the_chosen_one_up(baked: Baker, py
     """It runs the matrix over the offered versions >= the choice, the checks on the choice."""
     workflow = baked(python_version=python).yaml(".github/workflows/ci.yml")
     matrix = workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"]
-    newer = [v for v in PYTHONS if version_key(v) >= version_key(python)]
+    newer = [version for version in PYTHONS if version_key(version) >= version_key(python)]
     assert matrix == sorted(newer, key=version_key)
-    steps = {step["name"]: step for step in workflow["jobs"]["test"]["steps"]}
-    precommit = steps["Run pre-commit on every file"]
+    named = {step["name"]: step for step in steps(workflow)}
+    precommit = named["Run pre-commit on every file"]
     assert precommit["run"].startswith("pre-commit run --all-files")
     assert precommit["if"] == f"matrix.python-version == '{python}'"
 
@@ -44,29 +50,24 @@ def test_ci_tests_every_supported_python_from_the_chosen_one_up(baked: Baker, py
 @pytest.mark.parametrize("manager", MANAGERS)
 def test_ci_checks_the_lock_file_and_caches_by_it(baked: Baker, manager: str) -> None:
     """It fails on a stale lock, keys its caches on the lock and passes the workflow schema."""
-    baked_project = baked(dependency_manager=manager)
-    project = baked_project.path
-    path = project / ".github" / "workflows" / "ci.yml"
-    assert workflow_errors([path], cwd=project) is None
-    workflow = baked_project.yaml(".github/workflows/ci.yml")
-    scripts = run_steps(workflow)
+    project = baked(dependency_manager=manager)
+    path = project.path / ".github" / "workflows" / "ci.yml"
+    assert workflow_errors([path], cwd=project.path) is None
+    workflow = project.yaml(".github/workflows/ci.yml")
+    scripts = "\n".join(step.get("run", "") for step in steps(workflow))
     check = LOCK_CHECKS[manager]
     if check is not None:
         assert check in scripts
-    setup = [
-        step["with"]
-        for step in workflow["jobs"]["test"]["steps"]
-        if str(step.get("uses", "")).startswith(("actions/setup-python", "astral-sh/setup-uv"))
+    setups = ("actions/setup-python", "astral-sh/setup-uv")
+    (options,) = [
+        step["with"] for step in steps(workflow) if step.get("uses", "").startswith(setups)
     ]
-    (options,) = setup
-    cache_key = {
-        "pip": ("cache-dependency-path", "pyproject.toml"),
-        "poetry": ("cache", "poetry"),  # setup-python keys the poetry cache on poetry.lock
-        "uv": ("cache-dependency-glob", "uv.lock"),
-    }[manager]
-    assert options[cache_key[0]] == cache_key[1]
-    cached = [step for step in workflow["jobs"]["test"]["steps"] if "actions/cache" in str(step)]
-    assert "hashFiles('.pre-commit-config.yaml')" in cached[0]["with"]["key"]
+    key, value = CACHE_KEYS[manager]
+    assert options[key] == value
+    (cache,) = [
+        step for step in steps(workflow) if step.get("uses", "").startswith("actions/cache")
+    ]
+    assert "hashFiles('.pre-commit-config.yaml')" in cache["with"]["key"]
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
@@ -75,28 +76,24 @@ def test_dependabot_watches_the_manager_actions_and_base_image(
     baked: Baker, manager: str, docker: bool
 ) -> None:
     """It passes Dependabot's schema and lists the manager, Actions and (with Docker) Docker."""
-    baked_project = baked(dependency_manager=manager, use_docker=docker)
-    project = baked_project.path
-    config = project / ".github" / "dependabot.yml"
-    checked = run(
-        tool("check_jsonschema", "--builtin-schema", "vendor.dependabot", config), project
-    )
+    project = baked(dependency_manager=manager, use_docker=docker)
+    config = project.path / ".github" / "dependabot.yml"
+    schema = ("--builtin-schema", "vendor.dependabot")
+    checked = run(tool("check_jsonschema", *schema, config), cwd=project.path)
     assert checked.returncode == 0, outcome(checked)
-    updates = baked_project.yaml(".github/dependabot.yml")["updates"]
+    updates = project.yaml(".github/dependabot.yml")["updates"]
     ecosystems = [update["package-ecosystem"] for update in updates]
-    expected = [ECOSYSTEMS[manager], "github-actions", *(["docker"] if docker else [])]
-    assert ecosystems == expected
+    assert ecosystems == [ECOSYSTEMS[manager], "github-actions", *(["docker"] if docker else [])]
 
 
 def test_precommit_defaults_to_upstream_hooks_and_keeps_an_offline_twin(baked: Baker) -> None:
     """Both configs validate; the default clones upstream repos, the offline one uses .venv."""
-    baked_project = baked()
-    project = baked_project.path
+    project = baked()
     for name in (".pre-commit-config.yaml", OFFLINE_CONFIG):
-        proc = run(tool("pre_commit", "validate-config", name), cwd=project)
+        proc = run(tool("pre_commit", "validate-config", name), cwd=project.path)
         assert proc.returncode == 0, outcome(proc)
-    default = baked_project.yaml(".pre-commit-config.yaml")["repos"]
-    offline = baked_project.yaml(OFFLINE_CONFIG)["repos"]
+    default = project.yaml(".pre-commit-config.yaml")["repos"]
+    offline = project.yaml(OFFLINE_CONFIG)["repos"]
     assert {repo["repo"] for repo in default} == {*UPSTREAM_HOOKS, "local"}
     assert all(repo["rev"] for repo in default if repo["repo"] != "local")
     assert {repo["repo"] for repo in offline} == {"local"}
@@ -109,16 +106,16 @@ def test_precommit_defaults_to_upstream_hooks_and_keeps_an_offline_twin(baked: B
 
 def test_offline_precommit_passes_on_a_fresh_bake(fresh: Baker) -> None:
     """It runs every offline hook but mypy (which needs the project installed) cleanly."""
-    project = fresh(init_git=True).path
+    project = fresh().path
+    for args in (["init", "-q"], ["add", "-A"]):
+        proc = run(["git", *args], cwd=project)
+        assert proc.returncode == 0, outcome(proc)
     # The template's own tools stand in for the project's .venv.
+    tools = Path(sys.executable).parent
     (project / ".venv").mkdir()
-    (project / ".venv" / "bin").symlink_to(Path(sys.executable).parent)
+    (project / ".venv" / "bin").symlink_to(tools)
     env = clean_env(SKIP="mypy", PRE_COMMIT_HOME=str(project.parent / "pre-commit-home"))
-    env.pop("PYTHONPATH", None)
-    proc = run(
-        [*tool("pre_commit", "run", "--all-files", "-c", OFFLINE_CONFIG)],
-        cwd=project,
-        env={**env, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"},
-    )
+    env["PATH"] = f"{tools}{os.pathsep}{env['PATH']}"
+    proc = run(tool("pre_commit", "run", "--all-files", "-c", OFFLINE_CONFIG), project, env)
     assert proc.returncode == 0, outcome(proc)
     assert "nbstripout" in proc.stdout

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import re
+import shlex
 import shutil
 import sys
 from pathlib import Path
@@ -11,14 +13,19 @@ from typing import Any
 import pytest
 
 from bakery import (
+    BakedProject,
     Baker,
     PathBaker,
+    assert_ok,
     bin_dir,
     choices,
     clean_env,
     default_answers,
     load_hook,
     outcome,
+    run,
+    timed,
+    tool_env,
     version_key,
 )
 
@@ -46,8 +53,9 @@ if os.environ.get("FAKE_TOOL_FAILS"):
     sys.exit("{name}: simulated failure")
 if sys.argv[1:2] == ["lock"]:
     pathlib.Path("{lock}").write_text("# locked by a fake {name}\\n", encoding="utf-8")
-else:
+elif sys.argv[1:2] != ["python"] and not pathlib.Path(".venv", "bin", "python").exists():
     pathlib.Path(".venv", "bin").mkdir(parents=True, exist_ok=True)
+    pathlib.Path(".venv", "bin", "python").symlink_to("{python}")
 """
 
 
@@ -72,9 +80,12 @@ def _calls(log: Path) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
-def test_pyproject_is_one_pep621_project_with_a_dev_extra(baked: Baker, manager: str) -> None:
-    """It keeps the metadata in [project] for every manager, dev tools as the `dev` extra."""
-    project = baked(dependency_manager=manager)
+def test_pyproject_is_one_pep621_project_with_dev_tools_where_the_manager_looks(
+    baked: Baker, manager: str
+) -> None:
+    """Metadata in [project] for every manager; dev tools as pip's `dev` extra or the PEP
+    735 `dev` group that plain `uv sync` and `poetry install` install."""
+    project = baked(dependency_manager=manager, package_name="acme_churn")
     pyproject = project.toml("pyproject.toml")
 
     meta = pyproject["project"]
@@ -82,18 +93,54 @@ def test_pyproject_is_one_pep621_project_with_a_dev_extra(baked: Baker, manager:
     assert meta["version"]
     assert meta["requires-python"] == f">={min(choices('python_version'), key=version_key)}"
     assert meta["dependencies"]
-    assert any(dep.startswith("ruff") for dep in meta["optional-dependencies"]["dev"])
-    assert meta["scripts"][project.answers["project_slug"]] == f"{project.package}.cli:app"
-    # Hatchling builds for pip, uv and Poetry 2 (which installs it editable, too).
+    dev = (
+        meta["optional-dependencies"]["dev"]
+        if manager == "pip"
+        else pyproject["dependency-groups"]["dev"]
+    )
+    assert {"pytest", "ruff", "mypy"} <= {re.split(r"[<>=\[ ]", dep)[0] for dep in dev}
+    assert ("dev" in pyproject["dependency-groups"]) == (manager != "pip")
+    assert ("optional-dependencies" in meta) == (manager == "pip")
+    assert meta["scripts"][project.answers["project_slug"]] == "acme_churn.cli:app"
+    # Hatchling builds for pip, uv and Poetry 2; Poetry installs the root package with its
+    # own discovery, so it is told where the package is (no second copy of the metadata).
     assert pyproject["build-system"]["build-backend"] == "hatchling.build"
-    # No second copy of the metadata: Poetry's table only marks dependency groups optional.
-    poetry_groups = pyproject.get("tool", {}).get("poetry", {"group": {}})
-    assert set(poetry_groups) == {"group"}
-    assert all(group == {"optional": True} for group in poetry_groups["group"].values())
-    assert project.has_file("poetry.toml") == (manager == "poetry")
+    assert pyproject["tool"]["hatch"]["build"]["targets"]["wheel"]["packages"] == ["src/acme_churn"]
+    poetry = pyproject["tool"].get("poetry")
+    assert set(pyproject["dependency-groups"]) >= {"serve", "notebook"}
     if manager == "poetry":
+        # Poetry installs every group by default: serve and notebook only on request.
+        optional = {"optional": True}
+        assert poetry == {
+            "packages": [{"include": "acme_churn", "from": "src"}],
+            "group": {"serve": optional, "notebook": optional},
+        }
         assert project.toml("poetry.toml")["virtualenvs"]["in-project"] is True
+    else:
+        assert poetry is None
+        assert not project.has_file("poetry.toml")
+    skipped = pyproject["tool"]["cruft"]["skip"]
+    assert skipped == [".git", ".venv", *filter(None, [FACTS[manager]["__lock_file"]])]
     assert not {"poetry.lock", "uv.lock"} & project.files()  # only the hook's lock makes one
+
+
+def test_make_reinstalls_when_a_dev_tool_is_missing_whatever_the_stamp(baked: Baker) -> None:
+    """A fresh stamp does not hide a `.venv` without pytest, ruff or mypy."""
+    project = baked(package_name="acme_churn")
+    bin_path = project.venv_bin
+    bin_path.mkdir(parents=True, exist_ok=True)
+    try:
+        (bin_path / "python").symlink_to(sys.executable)
+        (project.path / ".venv" / ".installed").touch()  # newer than pyproject.toml
+        dry_run = project.make("-n", "test")
+        assert "pip install" in dry_run.stdout, outcome(dry_run)
+        for name in ("pytest", "ruff", "mypy"):
+            (bin_path / name).touch()
+        dry_run = project.make("-n", "test")
+        assert "pip install" not in dry_run.stdout, outcome(dry_run)
+        assert ".venv/bin/python -m pytest" in dry_run.stdout, outcome(dry_run)
+    finally:
+        shutil.rmtree(project.path / ".venv")
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
@@ -195,11 +242,12 @@ def test_hook_commits_the_lock_file_then_installs(
     calls = _calls(log)
     args = [call["args"] for call in calls]
     install = FACTS[manager]["__dev_install"].split()[1:]
+    python = project.answers["python_version"]
     if manager == "poetry":
         assert args == [["lock"], ["env", "use", args[1][-1]], install]
         assert {call["POETRY_VIRTUALENVS_IN_PROJECT"] for call in calls} == {"true"}
-    else:
-        assert args == [["lock"], [*install, *args[1][len(install) :]]]
+    else:  # uv is asked for the chosen Python (the fake finds it)
+        assert args == [["lock"], ["python", "find", python], [*install, "--python", python]]
     assert {call["VIRTUAL_ENV"] for call in calls} == {None}  # never the caller's venv
     assert {Path(call["cwd"]).resolve() for call in calls} == {project.path.resolve()}
 
@@ -234,3 +282,57 @@ def test_make_env_drops_an_active_virtualenv_and_make_state(
         monkeypatch.setenv(name, "/elsewhere")
     env = post_gen.make_env()
     assert not {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT", "MAKEFLAGS", "MAKELEVEL"} & set(env)
+
+
+# --- slow tier: each manager's plain commands, with a package name that is not the slug -----
+
+#: How a user of each manager runs the tests without make.
+PLAIN_TEST = {
+    "pip": [".venv/bin/python", "-m", "pytest"],
+    "poetry": ["poetry", "run", "pytest"],
+    "uv": ["uv", "run", "pytest"],
+}
+
+
+def plain_install(manager: str) -> list[list[str]]:
+    """The manager's own install commands, as the generated README gives them."""
+    install = shlex.split(FACTS[manager]["__dev_install"])
+    if manager == "pip":
+        return [["python", "-m", "venv", ".venv"], [".venv/bin/python", "-m", *install]]
+    return [install]
+
+
+def chosen_python_missing(project: BakedProject, manager: str) -> bool:
+    """Tell whether make cannot get the chosen Python here (so it must say which it used)."""
+    version = project.answers["python_version"]
+    if manager == "uv":
+        found = run(["uv", "python", "find", version], cwd=project.path, env=tool_env())
+        return found.returncode != 0
+    probe = run([f"python{version}", "-c", "pass"], cwd=project.path, env=tool_env())
+    return probe.returncode != 0
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("manager", MANAGERS)
+def test_plain_manager_commands_leave_a_working_project(fresh: Baker, manager: str) -> None:
+    """`uv sync` + `uv run pytest`, `poetry install` + `poetry run pytest`, pip's pair: green;
+    then `make venv` keeps the tools and says which Python `.venv` got if not the chosen one."""
+    project = fresh(dependency_manager=manager, package_name="acme_churn")
+    project.use_html_index()
+    for args in plain_install(manager):
+        assert_ok(timed(f"{manager}: {shlex.join(args)}", args, project.path))
+    tests = timed(
+        f"{manager}: {shlex.join(PLAIN_TEST[manager])}", PLAIN_TEST[manager], project.path
+    )
+    assert_ok(tests)
+    assert " passed" in tests.stdout, outcome(tests)
+
+    venv = assert_ok(timed(f"{manager}: make venv", ["make", "venv"], project.path))
+    missing = chosen_python_missing(project, manager)
+    assert ("note: .venv uses Python" in venv.stderr) == missing, outcome(venv)
+    if manager == "uv":
+        assert ("uv can neither find nor download Python" in venv.stdout) == missing
+    for tool_name in ("pytest", "ruff", "mypy"):
+        assert (project.venv_bin / tool_name).is_file(), tool_name
+    imported = project.run(project.venv_bin / "python", "-c", "import acme_churn")
+    assert_ok(imported)

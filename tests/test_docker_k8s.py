@@ -33,8 +33,24 @@ from bakery import (
 
 DOCKER_FILES = ("Dockerfile", ".dockerignore", "docker-compose.yml")
 K8S_DIR = "infra/k8s"
-K8S_MANIFESTS = ("configmap.yaml", "deployment.yaml", "service.yaml", "hpa.yaml")
-K8S_KINDS = {"ConfigMap", "Deployment", "Service", "HorizontalPodAutoscaler"}
+K8S_MANIFESTS = (
+    "configmap.yaml",
+    "deployment.yaml",
+    "service.yaml",
+    "hpa.yaml",
+    "batch-pvc.yaml",
+    "cronjob.yaml",
+    "score-shards-job.yaml",
+)
+K8S_KINDS = {
+    "ConfigMap",
+    "Deployment",
+    "Service",
+    "HorizontalPodAutoscaler",
+    "PersistentVolumeClaim",
+    "CronJob",
+    "Job",
+}
 APP_UID = 10001
 
 post_gen = load_hook("post_gen_project")
@@ -322,6 +338,30 @@ def test_k8s_manifests_are_valid_and_hardened(baked: Baker) -> None:
     assert kustomization["labels"][0]["pairs"]["app.kubernetes.io/part-of"] == slug
 
 
+def test_batch_jobs_score_nightly_and_split_by_completion_index(baked: Baker) -> None:
+    """The CronJob scores then checks drift; the Indexed Job's pods each score one shard."""
+    project = baked(**BOTH)
+    k8s, package = project.path / K8S_DIR, project.answers["package_name"]
+    cron = yaml.safe_load((k8s / "cronjob.yaml").read_text())["spec"]["jobTemplate"]["spec"]
+    pod = cron["template"]["spec"]
+    (score,), (drift,) = pod["initContainers"], pod["containers"]
+    assert score["command"][:4] == ["python", "-m", package, "predict"]
+    assert drift["command"][3:5] == ["monitor", "drift"]
+    job = yaml.safe_load((k8s / "score-shards-job.yaml").read_text())["spec"]
+    assert job["completionMode"] == "Indexed"
+    assert job["suspend"] is True
+    (container,) = job["template"]["spec"]["containers"]
+    command = container["command"]
+    assert command[command.index("--shard-count") + 1] == str(job["completions"])
+    assert command[command.index("--shard-index") + 1] == "$(SHARD_INDEX)"
+    (index,) = [env for env in container["env"] if env["name"] == "SHARD_INDEX"]
+    assert "job-completion-index" in index["valueFrom"]["fieldRef"]["fieldPath"]
+    for spec in (pod, job["template"]["spec"]):
+        for each in spec.get("initContainers", []) + spec["containers"]:
+            assert each["securityContext"]["readOnlyRootFilesystem"] is True
+            assert {mount["mountPath"] for mount in each["volumeMounts"]} == {"/data", "/tmp"}
+
+
 @pytest.mark.skipif(shutil.which("kubectl") is None, reason="kubectl (kustomize) not on PATH")
 def test_kustomize_renders_a_valid_set(baked: Baker) -> None:
     """It renders offline with `kubectl kustomize` into four strictly valid resources."""
@@ -498,7 +538,9 @@ def serve_and_probe(app: Path, project: Path, final: list[tuple[str, str]], log_
     base = clean_env()
     runtime_env = stage_env(final, app, {k: v for k, v in base.items() if k != "PYTHONPATH"})
     assert runtime_env["CHURN_MODELS_DIR"] == str(app / "models")
-    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
+    package = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))[
+        "package_name"
+    ]
 
     port = str(free_port())
     final_args = {keyword: args for keyword, args in final}

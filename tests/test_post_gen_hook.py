@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -203,3 +204,18 @@ def test_bake_with_failing_install_warns_and_keeps_the_project(
     assert "    make venv\n" in err
     assert not (project.path / ".venv" / ".installed").exists()
     project.assert_committed_once()  # .venv is git-ignored
+
+
+def test_it_recognises_cruft_scratch_renders_only(tmp_path: Path) -> None:
+    """It treats a cruft render in a fresh temporary folder as scratch, nothing else."""
+    cruft = {"_commit": "0" * 40}
+    with tempfile.TemporaryDirectory() as scratch:
+        render = Path(scratch) / "churn"
+        render.mkdir()
+        assert post_gen.in_cruft_render(render, cruft) is True
+        assert post_gen.in_cruft_render(render, {}) is False  # cookiecutter, not cruft
+        (Path(scratch) / "other").mkdir()
+        assert post_gen.in_cruft_render(render, cruft) is False  # not a bare render folder
+    created = tmp_path / "out" / "churn"  # `cruft create` where the user asked
+    created.mkdir(parents=True)
+    assert post_gen.in_cruft_render(created, cruft) is False

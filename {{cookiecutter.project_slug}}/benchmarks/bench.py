@@ -29,12 +29,21 @@ from {{ cookiecutter.package_name }}.pipelines.batch_inference import score_csv
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = "{{ cookiecutter.package_name }}"
-#: (label, uvicorn app factory, readiness path, what it is); all are started the same way.
+#: The HTTP protocol of `serve` (httptools with limits) and plain uvicorn httptools.
+GUARDED = f"{PACKAGE}.serving.server:GuardedHttpToolsProtocol"
+PLAIN = "httptools"
+#: (label, uvicorn app factory, readiness path, protocol, what it is).
 SERVICES = (
-    ("ours", f"{PACKAGE}.serving.app:create_app", "/ready", "this service"),
-    ("floor", "floor_app:create_app", "/ready", "this service with a constant for a model"),
-    ("bare", "bare_app:create_app", "/ready", "bare ASGI app: read, scan, constant answer"),
-    ("tutorial", "tutorial_app:create_app", "/health", "pydantic, pandas, scikit-learn"),
+    ("ours", f"{PACKAGE}.serving.app:create_app", "/ready", GUARDED, "this service"),
+    ("floor", "floor_app:create_app", "/ready", GUARDED, "ours with a constant for a model"),
+    ("bare", "bare_app:create_app", "/ready", PLAIN, "bare ASGI app: read, scan, constant"),
+    ("tutorial", "tutorial_app:create_app", "/health", PLAIN, "pydantic, pandas, scikit-learn"),
+)
+#: Runs one uvicorn worker the way `serve` does (uvloop, no access log), on any protocol.
+RUN_SERVER = (
+    "import sys, uvicorn; target, app_dir, port, http = sys.argv[1:]; "
+    "uvicorn.run(target, factory=True, app_dir=app_dir, host='127.0.0.1', port=int(port), "
+    "http=http, loop='uvloop', access_log=False, log_level='warning')"
 )
 ENDPOINTS = (("single", "/predict"), ("batch", "/predict/batch"))
 _ORDER = [(service[0], endpoint) for service in SERVICES for endpoint, _ in ENDPOINTS]
@@ -80,13 +89,10 @@ def _bodies(folder: Path, batch_rows: int) -> dict[str, Path]:
 
 
 @contextmanager
-def _server(target: str, ready_path: str, env: dict[str, str]) -> Iterator[str]:
+def _server(target: str, ready_path: str, http: str, env: dict[str, str]) -> Iterator[str]:
     """Run one uvicorn worker on a free loopback port; yield its base URL."""
     port = _free_port()
-    args = [sys.executable, "-m", "uvicorn", target, "--factory", "--app-dir", str(HERE)]
-    args += ["--host", "127.0.0.1", "--port", str(port), "--workers", "1"]
-    args += ["--loop", "uvloop", "--http", "httptools", "--no-access-log"]
-    args += ["--log-level", "warning"]
+    args = [sys.executable, "-c", RUN_SERVER, target, str(HERE), str(port), http]
     process = subprocess.Popen(args, env=env)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -109,17 +115,29 @@ def _server(target: str, ready_path: str, env: dict[str, str]) -> Iterator[str]:
         process.wait(timeout=30)
 
 
+def _wrk_command(url: str, body: Path, seconds: int, connections: int) -> list[str]:
+    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
+    return [*args, "-s", str(HERE / "post.lua"), url]
+
+
+def _wrk_stats(url: str, returncode: int, stdout: str, stderr: str) -> dict[str, int]:
+    """Return the summary line that post.lua prints, or stop with wrk's error."""
+    lines = [line for line in stdout.splitlines() if line.startswith("BENCH ")]
+    if returncode != 0 or not lines:
+        raise SystemExit(f"error: wrk failed on {url}: {stderr.strip() or stdout}")
+    stats: dict[str, int] = json.loads(lines[-1][len("BENCH ") :])
+    return stats
+
+
 def _wrk(url: str, body: Path, seconds: int, connections: int) -> Result:
     """Drive ``url`` with wrk (one thread) and return its summary."""
-    args = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s"]
-    args += ["-s", str(HERE / "post.lua"), url]
     proc = subprocess.run(
-        args, env={**os.environ, "BENCH_BODY": str(body)}, capture_output=True, text=True
+        _wrk_command(url, body, seconds, connections),
+        env={**os.environ, "BENCH_BODY": str(body)},
+        capture_output=True,
+        text=True,
     )
-    lines = [line for line in proc.stdout.splitlines() if line.startswith("BENCH ")]
-    if proc.returncode != 0 or not lines:
-        raise SystemExit(f"error: wrk failed on {url}: {proc.stderr.strip() or proc.stdout}")
-    stats = json.loads(lines[-1][len("BENCH ") :])
+    stats = _wrk_stats(url, proc.returncode, proc.stdout, proc.stderr)
     if stats["errors"] or stats["non_2xx"] or not stats["requests"]:
         raise SystemExit(f"error: {url} answered errors during the run: {stats}")
     return Result(
@@ -129,6 +147,14 @@ def _wrk(url: str, body: Path, seconds: int, connections: int) -> Result:
     )
 
 
+def _env(args: argparse.Namespace) -> dict[str, str]:
+    """Return the servers' environment: no access log, warnings only, the model to serve."""
+    env = {**os.environ, "CHURN_ACCESS_LOG": "false", "CHURN_LOG_LEVEL": "warning"}
+    env["BENCH_BATCH_ROWS"] = str(args.batch_rows)
+    env["CHURN_MODELS_DIR"] = str(args.models_dir)
+    return env
+
+
 def _http_runs(args: argparse.Namespace, bodies: dict[str, Path]) -> dict[tuple[str, str], Result]:
     """Measure every service on each endpoint back to back; keep each one's best round.
 
@@ -136,16 +162,14 @@ def _http_runs(args: argparse.Namespace, bodies: dict[str, Path]) -> dict[tuple[
     measured on all of them in a row, and the order flips every round, so a change in the
     machine's load favours none of them.
     """
-    env = {**os.environ, "CHURN_ACCESS_LOG": "false", "CHURN_LOG_LEVEL": "warning"}
-    env["BENCH_BATCH_ROWS"] = str(args.batch_rows)
-    env["CHURN_MODELS_DIR"] = str(args.models_dir)
+    env = _env(args)
     best: dict[tuple[str, str], Result] = {}
     for round_number in range(1, args.rounds + 1):
         order = SERVICES if round_number % 2 else SERVICES[::-1]
         with ExitStack() as stack:
             urls = {
-                label: stack.enter_context(_server(target, ready, env))
-                for label, target, ready, _ in order
+                label: stack.enter_context(_server(target, ready, http, env))
+                for label, target, ready, http, _ in order
             }
             for endpoint, path in ENDPOINTS:
                 for label, *_ in order:
@@ -161,6 +185,43 @@ def _http_runs(args: argparse.Namespace, bodies: dict[str, Path]) -> dict[tuple[
                     if key not in best or result.rps > best[key].rps:
                         best[key] = result
     return dict(sorted(best.items(), key=lambda item: _ORDER.index(item[0])))
+
+
+def _overload(args: argparse.Namespace, env: dict[str, str], body: Path) -> str:
+    """Overload our batch endpoint with wrk and time /health on new connections meanwhile."""
+    with _server(SERVICES[0][1], "/ready", GUARDED, env) as url:
+        command = _wrk_command(url + "/predict/batch", body, args.duration, args.overload)
+        wrk = subprocess.Popen(
+            command,
+            env={**os.environ, "BENCH_BODY": str(body)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        health_ms: list[float] = []
+        failed = 0
+        time.sleep(min(1.0, args.duration / 4))
+        while wrk.poll() is None and len(health_ms) + failed < 500:
+            start = time.perf_counter()
+            try:
+                with urllib.request.urlopen(url + "/health", timeout=10) as answer:
+                    answer.read()
+                health_ms.append((time.perf_counter() - start) * 1000)
+            except OSError:
+                failed += 1
+            time.sleep(0.1)
+        stdout, stderr = wrk.communicate(timeout=120)
+    stats = _wrk_stats(url, wrk.returncode, stdout, stderr)
+    health_ms.sort()
+    p50 = health_ms[len(health_ms) // 2] if health_ms else float("nan")
+    worst = health_ms[-1] if health_ms else float("nan")
+    return (
+        f"Overload: {args.overload} connections on /predict/batch for {args.duration} s: "
+        f"{stats['requests'] - stats['non_2xx']:,} answered, {stats['non_2xx']:,} refused "
+        f"(503 with Retry-After), {stats['errors']:,} socket errors. Meanwhile GET /health on "
+        f"a new connection every 0.1 s: {len(health_ms)} answered (p50 {p50:.1f} ms, "
+        f"max {worst:.1f} ms), {failed} failed."
+    )
 
 
 def _cli_runs(args: argparse.Namespace, folder: Path) -> tuple[float, float, str]:
@@ -194,7 +255,7 @@ def report(args: argparse.Namespace, results: dict[tuple[str, str], Result], cli
         "| service | what it is | endpoint | req/s | p50 ms | p99 ms |",
         "|---|---|---|---:|---:|---:|",
     ]
-    about = {label: what for label, _, _, what in SERVICES}
+    about = {label: what for label, *_, what in SERVICES}
     for (label, endpoint), result in results.items():
         lines.append(
             f"| {label} | {about[label]} | {endpoint} | {result.rps:,.1f} "
@@ -221,6 +282,9 @@ def main() -> int:
     parser.add_argument("--rounds", type=int, default=3, help="best of N rounds (noise)")
     parser.add_argument("--batch-rows", type=int, default=1000)
     parser.add_argument("--cli-rows", type=int, default=200_000)
+    parser.add_argument(
+        "--overload", type=int, default=200, help="connections of the overload run (0: skip)"
+    )
     args = parser.parse_args()
     if shutil.which("wrk") is None:
         print(f"error: {INSTALL_WRK}", file=sys.stderr)
@@ -230,12 +294,13 @@ def main() -> int:
         folder = Path(tmp)
         bodies = _bodies(folder, args.batch_rows)
         results = _http_runs(args, bodies)
+        overload = _overload(args, _env(args), bodies["batch"]) if args.overload else ""
         cli_rate, model_rate, _ = _cli_runs(args, folder)
     cli = (
         f"Model backend: {backend}. Batch CLI (`predict`, {args.cli_rows:,} rows): "
         f"{cli_rate:,.0f} rows/s; the model alone on preloaded columns: {model_rate:,.0f} rows/s."
     )
-    text = report(args, results, cli)
+    text = report(args, results, f"{overload}\n\n{cli}" if overload else cli)
     write_text(args.out, text)
     print(f"\n{text}\nwritten to {args.out}")
     return 0

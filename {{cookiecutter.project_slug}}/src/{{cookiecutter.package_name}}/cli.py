@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -232,7 +232,10 @@ def monitor_drift(
     reference: Annotated[
         Path, typer.Option(help="Raw-format CSV the model is known to work on (e.g. training).")
     ],
-    current: Annotated[Path, typer.Option(help="Raw-format CSV of the customers scored now.")],
+    current: Annotated[
+        Path,
+        typer.Option(help="Raw-format CSV of recent customers, or the service's score logs."),
+    ],
     out: Annotated[
         Path | None, typer.Option(help="Folder for summary.json and report.html.")
     ] = None,
@@ -269,12 +272,18 @@ def serve(
     log_level: Annotated[
         str | None, typer.Option(help="critical, error, warning, info or debug.")
     ] = None,
+    loop: Annotated[
+        Literal["auto", "asyncio", "uvloop"],
+        typer.Option(help="Event loop: auto (uvloop when installed) or asyncio."),
+    ] = "auto",
 ) -> None:
     """Serve the HTTP prediction API with uvicorn (settings: CHURN_* environment variables)."""
     import os
+    import tempfile
 
     import uvicorn
 
+    from .serving.metrics_multiprocess import MULTIPROC_ENV, prepare_multiprocess_dir
     from .serving.observability import logging_config
     from .serving.settings import ENV_PREFIX, load_settings
 
@@ -283,6 +292,10 @@ def serve(
         settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
     # Workers build the app from the environment: pass the command-line choices on.
     os.environ[f"{ENV_PREFIX}LOG_LEVEL"] = settings.log_level
+    if workers > 1 and MULTIPROC_ENV not in os.environ:  # share /metrics across workers
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="churn-metrics-")
+    if MULTIPROC_ENV in os.environ:
+        prepare_multiprocess_dir(Path(os.environ[MULTIPROC_ENV]))
     uvicorn.run(
         f"{__package__}.serving.app:create_app",
         factory=True,
@@ -293,4 +306,9 @@ def serve(
         log_config=logging_config(settings.log_level),
         access_log=False,  # the app writes its own JSON access log, with request ids
         server_header=False,
+        # httptools with limits on header size, slow clients and load (serving/server.py).
+        http=f"{__package__}.serving.server:GuardedHttpToolsProtocol",
+        limit_concurrency=settings.max_connections,
+        timeout_keep_alive=settings.keep_alive_timeout,
+        loop=loop,
     )

@@ -2,18 +2,51 @@
 
 from __future__ import annotations
 
+import threading
+import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 from {{ cookiecutter.package_name }}.serving.app import create_app
+from {{ cookiecutter.package_name }}.serving.server import (
+    GuardedHttpToolsProtocol,
+)
 from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 
 ServeFactory = Callable[..., TestClient]
+Address = tuple[str, int]
+
+
+@contextmanager
+def http_server(models_dir: Path, **settings: object) -> Iterator[Address]:
+    """Run the app as ``serve`` does (uvicorn, guarded httptools) on a free loopback port."""
+    options = ServingSettings.model_validate(
+        {"models_dir": models_dir, "access_log": False, **settings}
+    )
+    protocol = type("TestProtocol", (GuardedHttpToolsProtocol,), {"settings": options})
+    config = uvicorn.Config(
+        create_app(options), host="127.0.0.1", port=0, http=protocol, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive(), "the server stopped while starting"
+        assert time.monotonic() < deadline, "the server did not start within 30 s"
+        time.sleep(0.05)
+    try:
+        yield server.servers[0].sockets[0].getsockname()[:2]
+    finally:
+        server.should_exit = True
+        thread.join(30)
 
 
 def _serve(models_dir: Path, **settings: object) -> TestClient:

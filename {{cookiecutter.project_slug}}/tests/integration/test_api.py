@@ -243,3 +243,36 @@ def test_a_tampered_model_is_refused_with_the_reason(
         assert ready.status_code == 503
         assert "checksum" in ready.json()["reason"]
         assert tampered.post("/predict", json=CUSTOMER).status_code == 503
+
+
+@pytest.mark.parametrize("path", ["/predict", "/predict/batch"])
+@pytest.mark.parametrize(
+    ("good", "bad"),
+    [
+        (b'"gender"', b'"gen\xffder"'),
+        (b'"Female"', b'"Fem\xc3ale"'),
+        (b'"7590-VHVEG"', b'"\xed\xa0\x80"'),
+    ],
+    ids=["in a key", "in a value", "a surrogate in the id"],
+)
+def test_a_body_that_is_not_utf8_gets_422_and_no_traceback(
+    client: TestClient, caplog: pytest.LogCaptureFixture, path: str, good: bytes, bad: bytes
+) -> None:
+    customer = json.dumps(CUSTOMER).encode().replace(good, bad)
+    body = customer if path == "/predict" else b'{"customers": [' + customer + b"]}"
+    with caplog.at_level(logging.INFO):
+        answer = client.post(path, content=body, headers={"content-type": "application/json"})
+    assert answer.status_code == 422
+    assert "UTF-8" in answer.json()["detail"][0]["msg"]
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+def test_the_docs_page_works_offline(client: TestClient) -> None:
+    page = client.get("/docs")
+    assert page.status_code == 200
+    assert "cdn." not in page.text
+    script = page.text.split('src="', 1)[1].split('"', 1)[0]
+    assert script == "/docs/assets/swagger-ui-bundle.js"
+    asset = client.get(script)
+    assert asset.status_code == 200
+    assert "SwaggerUIBundle" in asset.text

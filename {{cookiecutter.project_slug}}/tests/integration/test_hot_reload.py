@@ -59,7 +59,7 @@ def test_a_promotion_switches_the_service_once_without_a_failed_request(
             if answers[-1][1] == new and answers.count(answers[-1]) >= 50:
                 break
         exported = client.get("/metrics").text
-    assert "churn_model_info{version=" + f'"{new}"' + "} 1.0" in exported
+    assert 'churn_model_info{version="' + new + '"} 1.0' in exported
     assert f'version="{old}"' not in exported
     assert {status for status, _ in answers} == {200}
     versions = [version for _, version in answers]

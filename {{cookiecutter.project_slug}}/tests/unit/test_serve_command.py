@@ -6,8 +6,12 @@ from typing import Any
 
 import pytest
 from typer.testing import CliRunner
+from uvicorn.importer import import_from_string
 
 from {{ cookiecutter.package_name }}.cli import app
+from {{ cookiecutter.package_name }}.serving.server import (
+    GuardedHttpToolsProtocol,
+)
 
 runner = CliRunner()
 
@@ -23,6 +27,17 @@ def test_serve_runs_uvicorn_with_the_app_factory(monkeypatch: pytest.MonkeyPatch
     assert options["factory"] is True
     assert (options["host"], options["port"], options["workers"]) == ("127.0.0.1", 8123, 1)
     assert options["log_level"] == "warning"
+    assert import_from_string(options["http"]) is GuardedHttpToolsProtocol
+    assert (options["limit_concurrency"], options["timeout_keep_alive"]) == (1024, 5)
+    assert options["loop"] == "auto"
+
+
+def test_serve_can_use_the_asyncio_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[dict[str, Any]] = []
+    monkeypatch.setattr("uvicorn.run", lambda target, **options: calls.append(options))
+    result = runner.invoke(app, ["serve", "--loop", "asyncio"])
+    assert result.exit_code == 0, result.output
+    assert calls[0]["loop"] == "asyncio"
 
 
 def test_a_bad_setting_is_one_line_and_exit_code_1(monkeypatch: pytest.MonkeyPatch) -> None:

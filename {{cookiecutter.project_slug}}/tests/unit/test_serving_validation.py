@@ -132,5 +132,6 @@ def test_an_integral_float_is_accepted_for_an_integer_field(column: str) -> None
     row = VALIDATORS.customer_row(body)
     assert row[column] == 1
     assert type(row[column]) is int
-    with pytest.raises(InvalidBodyError, match=column):
+    with pytest.raises(InvalidBodyError) as refused:
         VALIDATORS.customer_row(json.dumps({**EXAMPLE_CUSTOMER, column: 1.5}).encode())
+    assert refused.value.errors[0]["loc"] == ["body", column]

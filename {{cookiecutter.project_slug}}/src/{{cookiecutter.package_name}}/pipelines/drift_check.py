@@ -15,6 +15,7 @@ from ..files import write_json
 from ..models.inference import load_predictor
 from ..monitoring.drift import feature_drift, prediction_drift
 from ..monitoring.report import write_report
+from ..monitoring.score_logs import is_score_log, load_score_log
 
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"
@@ -31,7 +32,8 @@ class DriftCheck:
 
 
 def _load(path: Path, role: str, min_rows: int) -> Any:
-    frame = load_raw(path, require_target=False)
+    """Read a raw CSV, or the service's score logs (a folder or a .jsonl file)."""
+    frame = load_score_log(path) if is_score_log(path) else load_raw(path, require_target=False)
     if len(frame) < min_rows:
         raise DataError(
             f"{path}: {len(frame)} rows is too few for a drift check of the {role} set "

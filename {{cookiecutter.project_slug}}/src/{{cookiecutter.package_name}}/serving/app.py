@@ -6,8 +6,12 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
+from fastapi.openapi.docs import get_swagger_ui_html
 from fastapi.openapi.utils import get_openapi
+from starlette.responses import HTMLResponse
+from starlette.staticfiles import StaticFiles
+from swagger_ui_bundle import swagger_ui_path
 
 from .. import __version__
 from ..models.inference import load_predictor
@@ -17,11 +21,13 @@ from .handlers import add_exception_handlers
 from .observability import ObservabilityMiddleware, ServiceMetrics, configure_logging
 from .reload import Reloader
 from .routes import router
+from .score_log import ScoreLog
 from .service import Loader, ModelService
 from .settings import ServingSettings, load_settings
 from .validation import BodyValidators
 
 TITLE = "Customer churn prediction API"
+DOCS_ASSETS = "/docs/assets"
 DESCRIPTION = (
     "Score customers given in the raw IBM Telco columns. Invalid input gets a 4xx naming "
     "the field; `GET /ready` says whether a model is loaded and, if not, why."
@@ -51,6 +57,34 @@ def _openapi(app: FastAPI, validators: BodyValidators) -> Callable[[], dict[str,
     return build
 
 
+def _offline_docs(app: FastAPI) -> None:
+    """Serve Swagger UI at /docs from the swagger-ui-bundle package: no CDN, works offline."""
+    app.mount(DOCS_ASSETS, StaticFiles(directory=str(swagger_ui_path)), name="docs-assets")
+
+    @app.get("/docs", include_in_schema=False)
+    async def docs(request: Request) -> HTMLResponse:
+        assets = request.scope.get("root_path", "") + DOCS_ASSETS
+        return get_swagger_ui_html(
+            openapi_url=request.scope.get("root_path", "") + "/openapi.json",
+            title=f"{app.title} - Swagger UI",
+            swagger_js_url=f"{assets}/swagger-ui-bundle.js",
+            swagger_css_url=f"{assets}/swagger-ui.css",
+            swagger_favicon_url=f"{assets}/favicon-32x32.png",
+        )
+
+
+def _score_log(settings: ServingSettings) -> ScoreLog | None:
+    """Return the score log the settings ask for (CHURN_SCORE_LOG_DIR), if any."""
+    if settings.score_log_dir is None:
+        return None
+    return ScoreLog(
+        settings.score_log_dir,
+        with_ids=settings.score_log_ids,
+        max_bytes=settings.score_log_max_bytes,
+        backups=settings.score_log_backups,
+    )
+
+
 def create_app(settings: ServingSettings | None = None, loader: Loader = load_predictor) -> FastAPI:
     """Build the service; the model loads when the app starts and follows production."""
     settings = settings or load_settings()
@@ -69,6 +103,7 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         metrics=metrics,
         validators=BodyValidators(settings.max_batch_size),
         reloader=Reloader(service, settings.reload_interval, on_change=publish_model),
+        score_log=_score_log(settings),
     )
 
     @asynccontextmanager
@@ -77,8 +112,17 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         publish_model()
         async with state.reloader.running():
             yield
+        if state.score_log is not None:
+            state.score_log.close()
 
-    app = FastAPI(title=TITLE, description=DESCRIPTION, version=__version__, lifespan=lifespan)
+    app = FastAPI(
+        title=TITLE,
+        description=DESCRIPTION,
+        version=__version__,
+        lifespan=lifespan,
+        docs_url=None,  # served offline below, after the API routes (matched in order)
+        redoc_url=None,
+    )
     app.state.churn = state
     app.add_middleware(
         ObservabilityMiddleware, metrics=state.metrics, access_log=settings.access_log
@@ -86,5 +130,6 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
     add_exception_handlers(app)
     app.include_router(router)
     app.include_router(admin_router)
+    _offline_docs(app)
     app.openapi = _openapi(app, state.validators)  # type: ignore[method-assign]
     return app

@@ -14,6 +14,7 @@ from fastapi import Depends, HTTPException, Request
 
 from .observability import ServiceMetrics
 from .reload import Reloader
+from .score_log import ScoreLog
 from .service import ModelService, ScoringModel
 from .settings import ServingSettings
 from .validation import BodyValidators
@@ -28,6 +29,7 @@ class AppState:
     metrics: ServiceMetrics
     validators: BodyValidators
     reloader: Reloader
+    score_log: ScoreLog | None = None
 
     def ready_model(self) -> ScoringModel:
         """Return the loaded model, or answer 503 with the reason when there is none."""

@@ -24,6 +24,8 @@ from prometheus_client import (
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from .metrics_multiprocess import multiprocess_dir, multiprocess_registry
+
 #: The top-level package, whose loggers (``<package>.serving...``) the service writes to.
 PACKAGE = __name__.split(".")[0]
 ACCESS_LOGGER = f"{PACKAGE}.access"
@@ -84,7 +86,13 @@ class ServiceMetrics:
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
-        """Create the registry and its metrics, with the standard process_* and python_*."""
+        """Create the registry and its metrics, with the standard process_* and python_*.
+
+        With ``PROMETHEUS_MULTIPROC_DIR`` set (``serve --workers N`` sets it), every worker
+        writes its values there and ``render`` aggregates them, so a scrape answered by any
+        worker counts the requests of all.
+        """
+        self.multiprocess_dir = multiprocess_dir()
         self.registry = CollectorRegistry()
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
             self.registry.register(collector)
@@ -111,13 +119,17 @@ class ServiceMetrics:
         self._churn = predictions.labels(outcome="churn")
         self._no_churn = predictions.labels(outcome="no_churn")
         self.model_ready = Gauge(
-            "churn_model_ready", "1 when a model is loaded, else 0.", registry=self.registry
+            "churn_model_ready",
+            "1 when a model is loaded, else 0.",
+            registry=self.registry,
+            multiprocess_mode="livemin",  # ready only if every live worker is
         )
         self.model_info = Gauge(
             "churn_model_info",
             "1, labelled with the version of the loaded model (dashboards show it).",
             ("version",),
             registry=self.registry,
+            multiprocess_mode="livemax",
         )
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
@@ -147,7 +159,9 @@ class ServiceMetrics:
             self._no_churn.inc(total - churned)
 
     def render(self) -> bytes:
-        """Return the metrics in the Prometheus text format."""
+        """Return the metrics in the Prometheus text format (of all workers, if several)."""
+        if self.multiprocess_dir is not None:
+            return generate_latest(multiprocess_registry(self.multiprocess_dir))
         return generate_latest(self.registry)
 
 

@@ -64,6 +64,8 @@ async def predict(request: Request) -> Response:
     probability = float(model.predict_row(row))
     churn = probability >= state.service.threshold_for(model)
     state.metrics.count_predictions(int(churn), 1)
+    if state.score_log is not None:
+        state.score_log.write_row(row, probability, model.version)
     return json_response(
         {
             ID_COLUMN: row[ID_COLUMN],
@@ -98,6 +100,8 @@ async def predict_batch(request: Request) -> Response:
     flags = [probability >= threshold for probability in probabilities]
     predictions = list(map(PredictionRow, columns[ID_COLUMN], probabilities, flags))
     state.metrics.count_predictions(sum(flags), len(flags))
+    if state.score_log is not None:
+        state.score_log.write_columns(columns, probabilities, model.version)
     return json_response({"model_version": model.version, "predictions": predictions})
 
 

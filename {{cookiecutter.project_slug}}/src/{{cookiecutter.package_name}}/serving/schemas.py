@@ -69,7 +69,7 @@ def _pydantic_number(low: float, high: float, integer: bool) -> Any:
     """Strict JSON numbers in range: no "12" strings, no true/false, no NaN; 1.0 is 1."""
     if integer:
         return Annotated[
-            int, BeforeValidator(_integral), Field(ge=int(low), le=int(high), strict=True)
+            int, Field(ge=int(low), le=int(high), strict=True), BeforeValidator(_integral)
         ]
     return Annotated[float, Field(ge=low, le=high, allow_inf_nan=False, strict=True)]
 

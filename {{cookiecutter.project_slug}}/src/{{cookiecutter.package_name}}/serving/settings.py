@@ -40,6 +40,27 @@ class ServingSettings(BaseSettings):
     max_body_bytes: Annotated[int, Field(ge=1024)] = Field(
         4 * 1024 * 1024, description="Largest request body accepted (413 above it)."
     )
+    max_header_bytes: Annotated[int, Field(ge=1024)] = Field(
+        8192, description="Largest request line plus headers (431 above it)."
+    )
+    header_timeout: Annotated[float, Field(gt=0)] = Field(
+        10.0, description="Seconds a client has to send a request's line and headers (408)."
+    )
+    body_timeout: Annotated[float, Field(gt=0)] = Field(
+        30.0, description="Seconds a client has to send a request's body after its headers (408)."
+    )
+    keep_alive_timeout: Annotated[int, Field(ge=1)] = Field(
+        5, description="Seconds an idle keep-alive connection stays open."
+    )
+    max_queued: Annotated[int, Field(ge=1)] = Field(
+        32, description="Requests queued or running per worker before new ones get 503."
+    )
+    max_connections: Annotated[int, Field(ge=1)] = Field(
+        1024, description="Open connections per worker before uvicorn answers 503 to all."
+    )
+    retry_after: Annotated[int, Field(ge=1)] = Field(
+        1, description="Seconds in the Retry-After header of a 503 for load."
+    )
     log_level: LogLevel = "info"
     access_log: bool = Field(True, description="Write one JSON line per request.")
     expose_metadata: bool = Field(
@@ -47,6 +68,18 @@ class ServingSettings(BaseSettings):
     )
     host: str = "127.0.0.1"
     port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    score_log_dir: Path | None = Field(
+        None,
+        description="Log each scored customer (features, probability, model version) as JSON "
+        "lines in rotating files here; `monitor drift --current` reads the folder.",
+    )
+    score_log_ids: bool = Field(False, description="Also log customerID in the score log.")
+    score_log_max_bytes: Annotated[int, Field(ge=1024)] = Field(
+        10 * 1024 * 1024, description="Rotate a score log file at this size."
+    )
+    score_log_backups: Annotated[int, Field(ge=0)] = Field(
+        5, description="Rotated score log files kept per worker."
+    )
 
 
 def load_settings(**overrides: object) -> ServingSettings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from itertools import islice
 from operator import attrgetter
 from typing import Any
 
@@ -18,15 +19,35 @@ from .schemas import (
 )
 
 _NOT_VALID = (msgspec.ValidationError, msgspec.DecodeError)
+#: Most validation errors listed in one answer (a bad 1,000-row batch stays small).
+MAX_ERRORS = 20
 
 
 class InvalidBodyError(Exception):
-    """The body is not valid JSON for the schema; ``errors`` are pydantic's, loc first."""
+    """The body is not valid for the schema; ``errors`` are FastAPI-style (loc, msg, type)."""
 
-    def __init__(self, error: ValidationError) -> None:
-        """Keep the validation error for the 422 answer."""
-        super().__init__(str(error))
-        self.error = error
+    def __init__(self, errors: list[dict[str, Any]]) -> None:
+        """Keep the error items for the 422 answer."""
+        super().__init__(errors[0]["msg"] if errors else "invalid body")
+        self.errors = errors
+
+    @classmethod
+    def from_pydantic(cls, error: ValidationError) -> InvalidBodyError:
+        """Return the first errors of ``error``, without echoing the input."""
+        found = error.errors(include_url=False, include_input=False, include_context=False)
+        return cls(
+            [
+                {"loc": ["body", *item["loc"]], "msg": str(item["msg"]), "type": str(item["type"])}
+                for item in islice(found, MAX_ERRORS)
+            ]
+        )
+
+    @classmethod
+    def from_unicode(cls, error: UnicodeDecodeError) -> InvalidBodyError:
+        """Return the one error of a body that is not UTF-8 (JSON text must be)."""
+        byte = error.object[error.start : error.start + 1].hex()
+        message = f"body is not valid UTF-8: byte 0x{byte} at position {error.start}"
+        return cls([{"loc": ["body"], "msg": message, "type": "json_invalid"}])
 
 
 def _is_json(content_type: str) -> bool:
@@ -94,12 +115,14 @@ class BodyValidators:
         try:
             return adapter.validate_json(body)
         except ValidationError as exc:
-            raise InvalidBodyError(exc) from None
+            raise InvalidBodyError.from_pydantic(exc) from None
 
     def customer_row(self, body: bytes) -> dict[str, Any]:
         """Return one customer's fields as a dict (customerID None when absent)."""
         try:
             return dict(zip(FIELDS, self._row(self._customer(body)), strict=True))
+        except UnicodeDecodeError as exc:
+            raise InvalidBodyError.from_unicode(exc) from None
         except _NOT_VALID:
             row: dict[str, Any] = self._checked(self._customer_adapter, body)
         return {field: row.get(field) for field in FIELDS}
@@ -108,6 +131,8 @@ class BodyValidators:
         """Return a batch as one list per field (customerID first), in request order."""
         try:
             customers = self._batch(body).customers
+        except UnicodeDecodeError as exc:
+            raise InvalidBodyError.from_unicode(exc) from None
         except _NOT_VALID:
             rows: list[dict[str, Any]] = self._checked(self._batch_adapter, body)["customers"]
             return {field: [row.get(field) for row in rows] for field in FIELDS}

@@ -1,0 +1,40 @@
+"""Schemathesis against the service's own /openapi.json on a live server, every check on."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, settings
+from schemathesis import GenerationMode
+from schemathesis.checks import CHECKS
+
+from {{ cookiecutter.package_name }}.serving.app import create_app
+from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
+
+from .conftest import http_server
+
+#: A small batch limit keeps generated batches quick to score.
+SETTINGS: dict[str, Any] = {"max_batch_size": 5, "access_log": False}
+schema = schemathesis.openapi.from_dict(create_app(ServingSettings(**SETTINGS)).openapi())
+schema.config.generation.update(modes=[GenerationMode.POSITIVE, GenerationMode.NEGATIVE])
+
+
+@pytest.fixture(scope="module")
+def base_url(models_dir: Path) -> Iterator[str]:
+    """A live server (uvicorn, guarded httptools) serving the trained model."""
+    with http_server(models_dir, **SETTINGS) as (host, port):
+        yield f"http://{host}:{port}"
+
+
+@schema.parametrize()
+@settings(
+    max_examples=30,  # per operation and mode: bounded, so the suite stays quick
+    deadline=None,
+    suppress_health_check=list(HealthCheck),
+)
+def test_the_api_honours_its_own_schema(case: Any, base_url: str) -> None:
+    case.call_and_validate(base_url=base_url, checks=CHECKS.get_all(), timeout=10)

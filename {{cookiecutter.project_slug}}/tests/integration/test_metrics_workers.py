@@ -1,0 +1,88 @@
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from prometheus_client.parser import text_string_to_metric_families
+
+from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
+
+REQUESTS = 24
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _get(url: str) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(url, timeout=5) as answer:
+            return answer.status, answer.read().decode()
+    except OSError:
+        return 0, ""
+
+
+def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+@pytest.fixture(scope="module")
+def two_workers(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """`serve --workers 2` on a free loopback port, serving the session's model."""
+    port = _free_port()
+    env = {**os.environ, "CHURN_MODELS_DIR": str(models_dir), "CHURN_ACCESS_LOG": "false"}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    args = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve"]
+    server = subprocess.Popen(
+        [*args, "--workers", "2", "--port", str(port), "--log-level", "warning"],
+        cwd=tmp_path_factory.mktemp("serve"),
+        env=env,
+        stdin=subprocess.DEVNULL,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    base = f"http://127.0.0.1:{port}"
+    try:
+        start = time.perf_counter()
+        # churn_model_ready is the minimum over live workers: 1 once both loaded the model.
+        while "\nchurn_model_ready 1.0" not in _get(base + "/metrics")[1]:
+            assert server.poll() is None, f"serve exited {server.returncode}"
+            assert time.perf_counter() - start < 90, "not ready after 90 s"
+            time.sleep(0.3)
+        yield base
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+
+def test_metrics_count_every_worker_and_carry_process_metrics(two_workers: str) -> None:
+    body = json.dumps(dict(EXAMPLE_CUSTOMER)).encode()
+    for _ in range(REQUESTS):
+        request = urllib.request.Request(
+            two_workers + "/predict", body, headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            assert answer.status == 200
+    predict = frozenset({("method", "POST"), ("route", "/predict"), ("status", "200")})
+    for _ in range(6):  # whichever worker answers the scrape sees the same totals
+        status, text = _get(two_workers + "/metrics")
+        assert status == 200
+        samples = _samples(text)
+        assert samples[("http_requests_total", predict)] == REQUESTS
+        outcomes = {key: value for key, value in samples.items() if key[0].startswith("churn_pred")}
+        assert sum(outcomes.values()) == REQUESTS
+        assert samples[("churn_model_ready", frozenset())] == 1
+        assert samples[("process_cpu_seconds_total", frozenset())] > 0
+        assert samples[("process_resident_memory_bytes", frozenset())] > 0

@@ -1,0 +1,84 @@
+import json
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.data.load import parse_raw
+from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS, ID_COLUMN
+from {{ cookiecutter.package_name }}.data.synthetic import generate
+from {{ cookiecutter.package_name }}.monitoring.score_logs import load_score_log
+from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
+from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
+
+from .conftest import ServeFactory
+
+
+def customers(frame: pd.DataFrame) -> list[dict[str, Any]]:
+    """Raw rows as API request bodies (numbers as numbers, a blank TotalCharges as " ")."""
+    parsed = parse_raw(frame, require_target=False)
+    bodies = []
+    for _, row in parsed.iterrows():
+        body = {ID_COLUMN: row[ID_COLUMN]}
+        for column in FEATURE_COLUMNS:
+            value = row[column]
+            body[column] = value.item() if hasattr(value, "item") else value
+        if body["TotalCharges"] != body["TotalCharges"]:
+            body["TotalCharges"] = " "
+        bodies.append(body)
+    return bodies
+
+
+def log_lines(folder: Path) -> list[dict[str, Any]]:
+    return [
+        json.loads(line)
+        for path in sorted(folder.glob("scores-*.jsonl*"))
+        for line in path.read_text().splitlines()
+    ]
+
+
+def test_scored_requests_are_logged_without_identifiers_by_default(
+    tmp_path: Path, models_dir: Path, serve: ServeFactory
+) -> None:
+    with serve(models_dir, score_log_dir=tmp_path) as client:
+        one = client.post("/predict", json=dict(EXAMPLE_CUSTOMER)).json()
+        batch = client.post("/predict/batch", json={"customers": customers(generate(3, 1))})
+        assert batch.status_code == 200
+        assert client.post("/predict", json={}).status_code == 422  # not scored: not logged
+    lines = log_lines(tmp_path)
+    assert len(lines) == 4
+    assert lines[0]["churn_probability"] == round(one["churn_probability"], 6)
+    assert {line["model_version"] for line in lines} == {one["model_version"]}
+    assert all(ID_COLUMN not in line for line in lines)
+    assert all(set(FEATURE_COLUMNS) <= set(line) for line in lines)
+
+
+def test_identifiers_are_logged_when_configured(
+    tmp_path: Path, models_dir: Path, serve: ServeFactory
+) -> None:
+    with serve(models_dir, score_log_dir=tmp_path, score_log_ids=True) as client:
+        client.post("/predict/batch", json={"customers": customers(generate(2, 3))})
+    assert [line[ID_COLUMN] for line in log_lines(tmp_path)] == generate(2, 3)[ID_COLUMN].tolist()
+
+
+def test_monitor_drift_reads_rotated_score_logs(
+    tmp_path: Path,
+    trained: tuple[Config, TrainingResult],
+    models_dir: Path,
+    serve: ServeFactory,
+) -> None:
+    settings, _ = trained
+    logs = tmp_path / "logs"
+    drifted = generate(400, seed=5, drift=True)
+    rotation = {"score_log_max_bytes": 16384, "score_log_backups": 50}
+    with serve(models_dir, score_log_dir=logs, **rotation) as client:
+        for start in range(0, len(drifted), 100):
+            chunk = customers(drifted.iloc[start : start + 100])
+            assert client.post("/predict/batch", json={"customers": chunk}).status_code == 200
+    assert len(list(logs.glob("scores-*.jsonl.*"))) >= 2  # rotated, none lost below
+    assert len(load_score_log(logs)) == 400
+    check = run_drift_check(settings, settings.data.raw_path, logs, tmp_path / "drift")
+    assert check.summary["current"]["rows"] == 400
+    assert check.drift_detected
