@@ -55,10 +55,6 @@ def test_the_serve_group_repeats_the_dependencies_it_names() -> None:
         assert not [line for line in serve if line.lower().startswith(module)], module
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="models/artifacts.py imports joblib and sklearn.pipeline at module level",
-)
 def test_the_api_serves_the_onnx_model_without_the_training_stack(models_dir: Path) -> None:
     proc = subprocess.run(
         [

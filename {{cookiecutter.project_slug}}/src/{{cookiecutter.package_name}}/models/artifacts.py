@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import Any
-
-from sklearn.pipeline import Pipeline
+from typing import TYPE_CHECKING, Any
 
 from ..errors import ModelError
 from ..files import atomic_path, write_json
 from .manifest import MANIFEST_FILE, read_manifest, verified_bytes, verify_all
 from .metadata import METADATA_FILE, ModelMetadata, parse_metadata
 from .store import production_dir
+
+if TYPE_CHECKING:  # the served ONNX path never imports scikit-learn
+    from sklearn.pipeline import Pipeline
 
 #: The scikit-learn fallback, in skops format: loading it runs no code from the file.
 MODEL_FILE = "model.skops"
@@ -105,6 +106,7 @@ def load_model(models_dir: Path) -> LoadedModel:
     only the types on ``TRUSTED_TYPES`` (beyond skops' defaults) may be instantiated.
     """
     import skops.io
+    from sklearn.pipeline import Pipeline
 
     directory = version_folder(models_dir)
     metadata, manifest = read_metadata(directory)
