@@ -432,6 +432,25 @@ class BakedProject:
                 errors.append(f"{name}: {type(error).__name__}: {error}")
         return errors
 
+    def whitespace_errors(self) -> list[str]:
+        """Lines with trailing whitespace, and files not ending in exactly one newline.
+
+        The generated pre-commit hooks (trailing-whitespace, end-of-file-fixer) would
+        rewrite these on the user's first run.
+        """
+        errors = []
+        for path in self.text_files():
+            text = path.read_text(encoding="utf-8")
+            name = str(path.relative_to(self.path))
+            if text and (not text.endswith("\n") or text.endswith("\n\n")):
+                errors.append(f"{name}: does not end with exactly one newline")
+            errors += [
+                f"{name}:{number}: trailing whitespace"
+                for number, line in enumerate(text.splitlines(), 1)
+                if line != line.rstrip()
+            ]
+        return errors
+
     def missing_contract_paths(self) -> list[str]:
         """The contract files absent, and contract folders holding no file (git drops them)."""
         missing = [path for path in map(self.fill, CONTRACT_FILES) if not self.has_file(path)]
@@ -442,11 +461,12 @@ class BakedProject:
         ]
 
     def check(self) -> None:
-        """Exactly the expected files, the contract paths, no leftover Jinja, all parse."""
+        """Exactly the expected files, the contract paths, no leftover Jinja, all parse, tidy."""
         assert self.files() == self.expected
         assert self.missing_contract_paths() == []
         assert self.leftover_jinja() == []
         assert self.parse_errors() == []
+        assert self.whitespace_errors() == []
 
     # commands ----------------------------------------------------------------------------------
 
