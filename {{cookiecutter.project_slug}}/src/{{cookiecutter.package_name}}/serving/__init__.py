@@ -1,1 +1,1 @@
-"""The HTTP prediction service: app factory, schemas, validation, routes, state and server limits."""
+"""The HTTP prediction service: app factory, schemas, validation, routes and server limits."""
