@@ -19,7 +19,7 @@ runner = CliRunner()
 def test_serve_runs_uvicorn_with_the_app_factory(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[tuple[Any, dict[str, Any]]] = []
     monkeypatch.setattr("uvicorn.run", lambda target, **options: calls.append((target, options)))
-    monkeypatch.delenv("CHURN_LOG_LEVEL", raising=False)
+    monkeypatch.setenv("CHURN_LOG_LEVEL", "info")  # serve sets it; monkeypatch restores it
     result = runner.invoke(app, ["serve", "--port", "8123", "--log-level", "warning"])
     assert result.exit_code == 0, result.output
     target, options = calls[0]
@@ -35,6 +35,7 @@ def test_serve_runs_uvicorn_with_the_app_factory(monkeypatch: pytest.MonkeyPatch
 def test_serve_can_use_the_asyncio_loop(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("uvicorn.run", lambda target, **options: calls.append(options))
+    monkeypatch.setenv("CHURN_LOG_LEVEL", "info")
     result = runner.invoke(app, ["serve", "--loop", "asyncio"])
     assert result.exit_code == 0, result.output
     assert calls[0]["loop"] == "asyncio"

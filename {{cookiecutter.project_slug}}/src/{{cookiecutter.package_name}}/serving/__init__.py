@@ -1,1 +1,1 @@
-"""The HTTP prediction service: FastAPI app factory, schemas, routers and dependencies."""
+"""The HTTP prediction service: app factory, schemas, validation, routes and server limits."""
