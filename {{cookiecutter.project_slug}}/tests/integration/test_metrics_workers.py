@@ -68,6 +68,9 @@ def two_workers(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
 
 
 def test_metrics_count_every_worker_and_carry_process_metrics(two_workers: str) -> None:
+    # The fixture saw churn_model_ready 1 (both workers loaded); it is not asserted here: on
+    # a starved machine uvicorn restarts a worker that misses its health check, and the new
+    # one reports 0 until it has loaded the model.
     body = json.dumps(dict(EXAMPLE_CUSTOMER)).encode()
     for _ in range(REQUESTS):
         request = urllib.request.Request(
@@ -76,13 +79,13 @@ def test_metrics_count_every_worker_and_carry_process_metrics(two_workers: str) 
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200
     predict = frozenset({("method", "POST"), ("route", "/predict"), ("status", "200")})
-    for _ in range(6):  # whichever worker answers the scrape sees the same totals
+    for _ in range(6):  # whichever worker answers the scrape sees the same totals,
+        # a restarted worker's counts included (its files outlive it)
         status, text = _get(two_workers + "/metrics")
         assert status == 200
         samples = _samples(text)
         assert samples[("http_requests_total", predict)] == REQUESTS
         outcomes = {key: value for key, value in samples.items() if key[0].startswith("churn_pred")}
         assert sum(outcomes.values()) == REQUESTS
-        assert samples[("churn_model_ready", frozenset())] == 1
         assert samples[("process_cpu_seconds_total", frozenset())] > 0
         assert samples[("process_resident_memory_bytes", frozenset())] > 0
