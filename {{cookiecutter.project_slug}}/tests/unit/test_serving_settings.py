@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }}.errors import ConfigError
 from {{ cookiecutter.package_name }}.serving.settings import load_settings
@@ -52,3 +53,18 @@ def test_a_bad_value_is_refused_naming_the_variable(
     monkeypatch.setenv(name, value)
     with pytest.raises(ConfigError, match=name):
         load_settings()
+
+
+def test_every_kubernetes_setting_is_a_valid_serving_setting(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    configmap = Path(__file__).resolve().parents[2] / "infra" / "k8s" / "configmap.yaml"
+    if not configmap.is_file():
+        pytest.skip("the project was generated without Kubernetes manifests")
+    data = yaml.safe_load(configmap.read_text(encoding="utf-8"))["data"]
+    for name, value in data.items():
+        monkeypatch.setenv(name, value)
+    settings = load_settings()
+    fields = {f"CHURN_{field.upper()}" for field in type(settings).model_fields}
+    assert set(data) <= fields
+    assert settings.max_queued == int(data["CHURN_MAX_QUEUED"])
