@@ -1,5 +1,6 @@
 """The service follows the production pointer: no restart, no failed request, no half model."""
 
+import json
 import os
 import shutil
 import signal
@@ -12,9 +13,14 @@ from pathlib import Path
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
+from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.models.manifest import write_manifest
+from {{ cookiecutter.package_name }}.models.metadata import METADATA_FILE
 from {{ cookiecutter.package_name }}.models.store import (
+    production_dir,
     production_version,
     set_production,
 )
@@ -86,15 +92,51 @@ def test_a_version_that_fails_to_load_is_refused_and_the_old_one_keeps_serving(
         assert (answer.status_code, answer.json()["model_version"]) == (200, old)
 
 
+def training_churn_rate(client: TestClient) -> float | None:
+    """Return churn_model_training_churn_rate from a scrape of /metrics (None: absent)."""
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        if family.name == "churn_model_training_churn_rate":
+            (sample,) = family.samples
+            return sample.value
+    return None
+
+
+def recorded_churn_rate(version: Path) -> float:
+    """Return the training churn rate saved in a version's metadata.json."""
+    rate: float = json.loads((version / METADATA_FILE).read_text())["data"]["churn_rate"]
+    return rate
+
+
 def test_a_service_started_before_training_loads_the_first_version(
     serve: ServeFactory, store: Path, tmp_path: Path
 ) -> None:
     empty = tmp_path / "later"
     with serve(empty, **FAST) as client:
         assert client.get("/ready").status_code == 503
+        assert training_churn_rate(client) is None  # absent, not 0: no alert on a guess
         shutil.copytree(store / "versions", empty / "versions")  # as train: version first,
         shutil.copy(store / "production.json", empty / "production.json")  # then the pointer
         wait_for(lambda: client.get("/ready").status_code == 200)
+        assert training_churn_rate(client) == recorded_churn_rate(production_dir(store))
+
+
+def test_the_exported_training_churn_rate_follows_a_hot_swap(
+    serve: ServeFactory, store: Path
+) -> None:
+    new = "20990101T000000Z-candidate"
+    candidate = store / "versions" / new
+    metadata = json.loads((candidate / METADATA_FILE).read_text())
+    metadata["data"]["churn_rate"] = 0.5  # as if trained on other customers
+    (candidate / METADATA_FILE).write_text(json.dumps(metadata))
+    write_manifest(candidate, new)
+    token = {"Authorization": "Bearer s3cret"}
+    with serve(store, reload_interval=0, admin_token="s3cret") as client:
+        old_rate = recorded_churn_rate(production_dir(store))
+        assert old_rate != 0.5
+        assert training_churn_rate(client) == old_rate
+        set_production(store, new, "promote", "training churn rate test")
+        assert client.post("/admin/reload", headers=token).json()["outcome"] == "reloaded"
+        assert training_churn_rate(client) == 0.5
 
 
 def test_the_admin_reload_is_off_without_a_token_and_checks_it(

@@ -88,6 +88,19 @@ def test_metrics_carry_the_model_version_and_process_metrics(exported: set[str])
     assert {"churn_model_info", "process_cpu_seconds_total", "python_info"} <= exported
 
 
+def test_the_churn_share_alert_reads_the_training_rate_the_service_exports(
+    exported: set[str],
+) -> None:
+    (recording,) = (
+        rule
+        for group in rule_groups()
+        for rule in group["rules"]
+        if rule.get("record") == "churn:training:churn_rate"
+    )
+    assert metric_names(recording["expr"]) == {"churn_model_training_churn_rate"}
+    assert "churn_model_training_churn_rate" in exported
+
+
 def test_each_alert_has_a_unit_test() -> None:
     alerts = {
         rule["alert"] for group in rule_groups() for rule in group["rules"] if "alert" in rule

@@ -95,7 +95,10 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
     def publish_model() -> None:
         """Show the model in use (or none) in the metrics, at start-up and after a swap."""
         model = service.model
-        metrics.set_model(model.version if model is not None else None)
+        if model is None:
+            metrics.set_model(None, None)
+        else:
+            metrics.set_model(model.version, float(model.metadata["data"]["churn_rate"]))
 
     state = AppState(
         settings=settings,

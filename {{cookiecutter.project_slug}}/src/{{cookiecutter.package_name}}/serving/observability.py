@@ -131,14 +131,37 @@ class ServiceMetrics:
             registry=self.registry,
             multiprocess_mode="livemax",
         )
+        #: Created with the first model, so the series is absent (not 0) until one loads.
+        self.training_churn_rate: Gauge | None = None
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
-    def set_model(self, version: str | None) -> None:
-        """Record which model is loaded (``None``: none, the service is not ready)."""
+    def set_model(self, version: str | None, training_churn_rate: float | None) -> None:
+        """Record which model is loaded (``None``: none, the service is not ready).
+
+        ``training_churn_rate`` is the churn rate of the model's training data: the alert on
+        the predicted churn share compares with it, so it follows every hot swap.
+        """
         self.model_ready.set(version is not None)
         self.model_info.clear()
         if version is not None:
             self.model_info.labels(version=version).set(1)
+        self._set_training_churn_rate(training_churn_rate if version is not None else None)
+
+    def _set_training_churn_rate(self, rate: float | None) -> None:
+        """Export the training churn rate of the loaded model; remove it without a model."""
+        if rate is None:
+            if self.training_churn_rate is not None:
+                self.registry.unregister(self.training_churn_rate)
+                self.training_churn_rate = None
+            return
+        if self.training_churn_rate is None:
+            self.training_churn_rate = Gauge(
+                "churn_model_training_churn_rate",
+                "Churn rate of the loaded model's training data (the alerts compare with it).",
+                registry=self.registry,
+                multiprocess_mode="livemax",  # the workers serve the same production model
+            )
+        self.training_churn_rate.set(rate)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
