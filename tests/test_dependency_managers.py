@@ -286,11 +286,13 @@ def test_make_env_drops_an_active_virtualenv_and_make_state(
 
 # --- slow tier: each manager's plain commands, with a package name that is not the slug -----
 
-#: How a user of each manager runs the tests without make.
+#: How a user of each locking manager runs the tests without make: the unit tests, which
+#: import the package and use every dev tool's plugin; the whole suite runs in the
+#: generated-project and DVC/MLflow tiers. pip's plain commands are what `make venv` runs,
+#: so the default bake of tests/test_generated_project.py covers them.
 PLAIN_TEST = {
-    "pip": [".venv/bin/python", "-m", "pytest"],
-    "poetry": ["poetry", "run", "pytest"],
-    "uv": ["uv", "run", "pytest"],
+    "poetry": ["poetry", "run", "pytest", "-q", "tests/unit"],
+    "uv": ["uv", "run", "pytest", "-q", "tests/unit"],
 }
 
 
@@ -313,7 +315,7 @@ def chosen_python_missing(project: BakedProject, manager: str) -> bool:
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("manager", MANAGERS)
+@pytest.mark.parametrize("manager", sorted(PLAIN_TEST))
 def test_plain_manager_commands_leave_a_working_project(fresh: Baker, manager: str) -> None:
     """`uv sync` + `uv run pytest`, `poetry install` + `poetry run pytest`, pip's pair: green;
     then `make venv` keeps the tools and says which Python `.venv` got if not the chosen one."""
