@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.models import store
 from {{ cookiecutter.package_name }}.pipelines import batch_inference, training
+from tests.conftest import FAST_EVALUATION
 
 runner = CliRunner()
 as_root = pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
@@ -24,7 +25,7 @@ as_root = pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw_frame: pd.DataFrame) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "configs").mkdir()
-    settings = {"evaluation": {"permutation_repeats": 1}}
+    settings = {"evaluation": FAST_EVALUATION}
     (tmp_path / "configs" / "config.yaml").write_text(yaml.safe_dump(settings))
     raw_frame.to_csv("raw.csv", index=False)
     return tmp_path
