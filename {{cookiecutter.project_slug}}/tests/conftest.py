@@ -20,10 +20,20 @@ from {{ cookiecutter.package_name }}.pipelines.training import (
 )
 
 SMALL_ROWS = 600
+# The cheapest evaluation: every report but the PNG figures, the slowest part of a run.
+# Tests that look at the figures (or at the spread of the importances) train with figures.
+FAST_EVALUATION: dict[str, object] = {"permutation_repeats": 1, "figures": False}
+FIGURES_EVALUATION: dict[str, object] = {"permutation_repeats": 2, "figures": True}
+# Hyper-parameters that fit each estimator in a fraction of a second on SMALL_ROWS rows.
+SMALL_ESTIMATORS: dict[str, dict[str, object]] = {
+    "logistic_regression": {},
+    "random_forest": {"n_estimators": 40},
+    "hist_gradient_boosting": {"max_iter": 40},
+}
 
 
-def make_config(root: Path, **model: object) -> Config:
-    """Return a configuration whose every path lies under ``root``."""
+def make_config(root: Path, *, figures: bool = False, **model: object) -> Config:
+    """Return a configuration whose every path lies under ``root`` (no figures by default)."""
     return parse_config(
         {
             "data": {
@@ -32,7 +42,7 @@ def make_config(root: Path, **model: object) -> Config:
                 "processed_dir": str(root / "data" / "processed"),
             },
             "model": model,
-            "evaluation": {"permutation_repeats": 2},
+            "evaluation": FIGURES_EVALUATION if figures else FAST_EVALUATION,
             "paths": {"models_dir": str(root / "models"), "reports_dir": str(root / "reports")},
         }
     )
@@ -63,7 +73,7 @@ def config(tmp_path: Path) -> Config:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, TrainingResult]:
     """A model trained once on the small data set, shared by read-only tests."""
     root = tmp_path_factory.mktemp("trained")
-    settings = make_config(root)
+    settings = make_config(root, figures=True)
     settings.data.raw_path.parent.mkdir(parents=True)
     generate(SMALL_ROWS, seed=7).to_csv(settings.data.raw_path, index=False)
     return settings, run_training(settings)

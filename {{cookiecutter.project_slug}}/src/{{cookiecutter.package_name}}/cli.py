@@ -126,10 +126,11 @@ def train(
         result = run_training(settings, data, on_step=step, tracker=make_tracker())
     console.print(_metrics_table("Hold-out metrics", result.evaluation.metrics))
     version = result.metadata["model_version"]
+    figures = result.evaluation.figures
+    drawn = f", {len(figures)} figures in {figures[0].parent}/" if figures else ""
     console.print(
         f"Model {version} published in {result.version_dir}/; "
-        f"metrics in {result.evaluation.metrics_path}, "
-        f"{len(result.evaluation.figures)} figures in {result.evaluation.figures[0].parent}/"
+        f"metrics in {result.evaluation.metrics_path}{drawn}"
     )
     if result.production:
         console.print(f"{version} is production (the first version)")

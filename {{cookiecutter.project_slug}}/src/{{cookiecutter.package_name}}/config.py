@@ -87,6 +87,7 @@ class EvaluationConfig(_Section):
 
     permutation_repeats: Annotated[int, Field(ge=1, le=50)] = 5
     calibration_bins: Annotated[int, Field(ge=2, le=50)] = 10
+    figures: bool = True
 
 
 class PathsConfig(_Section):

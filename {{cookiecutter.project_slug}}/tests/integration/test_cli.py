@@ -7,6 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
+from tests.conftest import FAST_EVALUATION
 
 runner = CliRunner()
 
@@ -17,7 +18,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "config.yaml").write_text(
-        yaml.safe_dump({"evaluation": {"permutation_repeats": 1}})
+        yaml.safe_dump({"evaluation": FAST_EVALUATION})
     )
     return tmp_path
 
@@ -33,6 +34,8 @@ def test_generate_train_evaluate_predict(project: Path) -> None:
     assert "roc_auc" in result.output
     metrics = json.loads(Path("reports/metrics.json").read_text())
     assert metrics["n_train"] + metrics["n_test"] == 500
+    assert "figures" not in result.output  # evaluation.figures is off: metrics, no PNG
+    assert not Path("reports/figures").exists()
 
     result = runner.invoke(app, ["evaluate"])
     assert result.exit_code == 0, result.output

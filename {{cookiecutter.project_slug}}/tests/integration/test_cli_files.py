@@ -3,6 +3,7 @@
 import contextlib
 import errno
 import os
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,8 +14,11 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
+from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.models import store
 from {{ cookiecutter.package_name }}.pipelines import batch_inference, training
+from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+from tests.conftest import FAST_EVALUATION
 
 runner = CliRunner()
 as_root = pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere")
@@ -24,7 +28,7 @@ as_root = pytest.mark.skipif(os.geteuid() == 0, reason="root may write anywhere"
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw_frame: pd.DataFrame) -> Path:
     monkeypatch.chdir(tmp_path)
     (tmp_path / "configs").mkdir()
-    settings = {"evaluation": {"permutation_repeats": 1}}
+    settings = {"evaluation": FAST_EVALUATION}
     (tmp_path / "configs" / "config.yaml").write_text(yaml.safe_dump(settings))
     raw_frame.to_csv("raw.csv", index=False)
     return tmp_path
@@ -47,6 +51,12 @@ def one_line_error(args: list[str]) -> str:
     assert len(lines) == 1, result.stderr
     assert "Traceback" not in result.output
     return lines[0]
+
+
+@pytest.fixture
+def with_model(project: Path, trained: tuple[Config, TrainingResult]) -> Path:
+    """The project with a copy of the session's trained models folder (no training here)."""
+    return Path(shutil.copytree(trained[0].paths.models_dir, project / "models"))
 
 
 def trained(project: Path) -> None:
@@ -85,31 +95,30 @@ def test_a_full_disk_while_training_is_one_line_and_leaves_no_build(
     assert not Path("reports/metrics.json").exists()
 
 
+@pytest.mark.usefixtures("with_model")
 def test_an_output_that_is_a_folder_is_refused_before_scoring(project: Path) -> None:
-    trained(project)
     Path("out").mkdir()
     assert "--output out is a folder" in one_line_error(["predict", "-i", "raw.csv", "-o", "out"])
 
 
+@pytest.mark.usefixtures("with_model")
 def test_an_output_inside_a_file_is_refused_before_scoring(project: Path) -> None:
-    trained(project)
     Path("file").write_text("x")
     message = one_line_error(["predict", "-i", "raw.csv", "-o", "file/out.csv"])
     assert "file is a file, not a folder" in message
 
 
 @as_root
+@pytest.mark.usefixtures("with_model")
 def test_an_unwritable_output_folder_is_refused_before_scoring(project: Path) -> None:
-    trained(project)
     Path("locked").mkdir(mode=0o500)
     assert "not writable" in one_line_error(["predict", "-i", "raw.csv", "-o", "locked/o.csv"])
 
 
+@pytest.mark.usefixtures("with_model")
 def test_a_full_disk_while_scoring_is_one_line_and_leaves_no_temporary(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    trained(project)
-
     @contextlib.contextmanager
     def full_disk(path: Path, *_: object) -> Iterator[Callable[[object], None]]:
         path.write_bytes(b"customerID,churn")  # a partial first write, then the disk is full
@@ -125,8 +134,8 @@ def test_a_full_disk_while_scoring_is_one_line_and_leaves_no_temporary(
     assert not Path("o.csv").exists()
 
 
+@pytest.mark.usefixtures("with_model")
 def test_temporaries_of_a_killed_run_are_removed_by_the_next(project: Path, dead_pid: int) -> None:
-    trained(project)
     pid = dead_pid
     stale_output = Path(f".scored.csv.{pid}.abc123.tmp")
     stale_output.write_bytes(b"x" * 1000)

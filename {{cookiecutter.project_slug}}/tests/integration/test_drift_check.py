@@ -10,10 +10,17 @@ from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
 from {{ cookiecutter.package_name }}.data.synthetic import generate
 from {{ cookiecutter.package_name }}.errors import DataError
+from {{ cookiecutter.package_name }}.monitoring import report
 from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 
 ROWS = 2500
+
+
+@pytest.fixture
+def without_plots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave the report's plot panel empty (about 1.5 s a check) where a test ignores it."""
+    monkeypatch.setattr(report, "_plots", lambda *_: "")
 
 
 @pytest.fixture(scope="module")
@@ -56,6 +63,7 @@ def test_a_drifted_population_is_flagged_with_one_entry_per_feature(
     assert samples["drifted"].read_bytes() == before
 
 
+@pytest.mark.usefixtures("without_plots")
 @pytest.mark.parametrize(("reference", "current"), [("reference", "fresh"), ("half_a", "half_b")])
 def test_no_drift_on_a_fresh_sample_or_two_halves_of_one_set(
     tmp_path: Path,
@@ -72,6 +80,7 @@ def test_no_drift_on_a_fresh_sample_or_two_halves_of_one_set(
     assert "No drift detected" in (tmp_path / "report.html").read_text()
 
 
+@pytest.mark.usefixtures("without_plots")
 def test_without_a_model_the_features_are_still_checked(
     tmp_path: Path, config: Config, samples: dict[str, Path]
 ) -> None:
@@ -91,6 +100,7 @@ def test_a_small_sample_is_refused(
         run_drift_check(config, samples["reference"], small, tmp_path)
 
 
+@pytest.mark.usefixtures("without_plots")
 def test_the_thresholds_come_from_the_config(
     tmp_path: Path, trained: tuple[Config, TrainingResult], samples: dict[str, Path]
 ) -> None:
@@ -106,6 +116,7 @@ def test_the_thresholds_come_from_the_config(
     assert check.summary["thresholds"]["numeric_threshold"] == 1e-6
 
 
+@pytest.mark.usefixtures("without_plots")
 def test_the_cli_exits_3_on_drift_and_0_without(
     tmp_path: Path,
     trained: tuple[Config, TrainingResult],

@@ -12,6 +12,7 @@ from {{ cookiecutter.package_name }}.models.store import (
     production_version,
     read_history,
 )
+from tests.conftest import FAST_EVALUATION
 
 runner = CliRunner()
 MODELS = Path("models")
@@ -22,7 +23,7 @@ def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, raw_frame: pd.DataF
     """A project root with a good raw file and one whose labels are shuffled (a bad model)."""
     monkeypatch.chdir(tmp_path)
     (tmp_path / "configs").mkdir()
-    settings = {"evaluation": {"permutation_repeats": 1}, "promotion": {"tolerance": 0.01}}
+    settings = {"evaluation": FAST_EVALUATION, "promotion": {"tolerance": 0.01}}
     (tmp_path / "configs" / "config.yaml").write_text(yaml.safe_dump(settings))
     raw_frame.to_csv("good.csv", index=False)
     shuffled = raw_frame["Churn"].to_numpy().copy()

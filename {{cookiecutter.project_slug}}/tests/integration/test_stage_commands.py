@@ -7,6 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
+from tests.conftest import FAST_EVALUATION
 
 runner = CliRunner()
 
@@ -15,7 +16,7 @@ runner = CliRunner()
 def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     """A working directory with a small params.yaml, as a DVC project root has."""
     monkeypatch.chdir(tmp_path)
-    settings = {"data": {"synthetic_rows": 400}, "evaluation": {"permutation_repeats": 1}}
+    settings = {"data": {"synthetic_rows": 400}, "evaluation": FAST_EVALUATION}
     (tmp_path / "params.yaml").write_text(yaml.safe_dump(settings))
     return tmp_path
 

@@ -32,12 +32,7 @@ from {{ cookiecutter.package_name }}.models.inference import (
 from {{ cookiecutter.package_name }}.models.manifest import read_manifest
 from {{ cookiecutter.package_name }}.models.train import fit_pipeline
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
-
-ESTIMATORS = {
-    "logistic_regression": {},
-    "random_forest": {"n_estimators": 40},
-    "hist_gradient_boosting": {"max_iter": 40},
-}
+from tests.conftest import SMALL_ESTIMATORS as ESTIMATORS
 
 
 @pytest.fixture(scope="module")

@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }}.models.train import (
     build_pipeline,
     fit_pipeline,
 )
+from tests.conftest import SMALL_ESTIMATORS
 
 
 @pytest.mark.parametrize(
@@ -26,7 +27,7 @@ from {{ cookiecutter.package_name }}.models.train import (
 def test_each_configured_estimator_fits_and_scores(
     raw_frame: pd.DataFrame, name: str, kind: type
 ) -> None:
-    model_config = parse_config({"model": {"estimator": name}}).model
+    model_config = parse_config({"model": {"estimator": name, name: SMALL_ESTIMATORS[name]}}).model
     assert isinstance(build_pipeline(model_config, seed=0).named_steps["model"], kind)
     features, target = split_xy(parse_raw(raw_frame))
     pipeline = fit_pipeline(model_config, features, target, seed=0)

@@ -71,7 +71,7 @@ not for customers unlike those in the training data.
 {rows}
 
 Figures: `reports/figures/` in this version's folder (ROC, precision-recall, confusion
-matrix, calibration, permutation feature importance).
+matrix, calibration, permutation feature importance), unless `evaluation.figures` was off.
 
 ## Caveats
 - Metrics of a model trained on the bundled synthetic data say nothing about real

@@ -66,7 +66,8 @@ def evaluate_and_report(
 ) -> Evaluation:
     """Score the parsed hold-out frame, then write metrics, importance, figures and plot data.
 
-    Everything goes under ``reports`` (a version's own folder, or ``paths.reports_dir``).
+    Everything goes under ``reports`` (a version's own folder, or ``paths.reports_dir``);
+    ``evaluation.figures: false`` skips the PNG figures, the slowest part.
     """
     features, target = split_xy(test)
     probabilities = predict_proba(pipeline, features)
@@ -75,13 +76,17 @@ def evaluate_and_report(
         pipeline, features, target, config.evaluation.permutation_repeats, config.seed
     )
     write_text(reports / IMPORTANCE_FILE, importances.rename_axis("feature").to_csv())
-    figures = write_figures(
-        target,
-        probabilities,
-        threshold,
-        importances,
-        reports / "figures",
-        calibration_bins=config.evaluation.calibration_bins,
+    figures = (
+        write_figures(
+            target,
+            probabilities,
+            threshold,
+            importances,
+            reports / "figures",
+            calibration_bins=config.evaluation.calibration_bins,
+        )
+        if config.evaluation.figures
+        else []
     )
     write_plot_data(
         target,
