@@ -57,11 +57,11 @@ def test_an_encoder_without_numbers_is_refused() -> None:
         Encoder((), {"gender": ("F", "M")})
 
 
-def random_customers(count: int, seed: int) -> dict[str, list[Any]]:
-    """Random rows with every level, unknown and blank levels, and blank numbers."""
+def random_customers(count: int, seed: int, extra: tuple[str, ...]) -> dict[str, list[Any]]:
+    """Random rows with every level and ``extra`` levels, and blank numbers."""
     rng = np.random.default_rng(seed)
     columns: dict[str, list[Any]] = {
-        column: [str(value) for value in rng.choice([*levels, "", "Weekly", "f"], count)]
+        column: [str(value) for value in rng.choice([*levels, *extra], count)]
         for column, levels in LEVELS.items()
     }
     columns["tenure"] = rng.integers(0, 72, count).tolist()
@@ -92,8 +92,11 @@ def coded(columns: dict[str, list[Any]], order: Mapping[str, tuple[str, ...]]) -
     return {**columns, **codes}
 
 
-def test_text_and_codes_encode_exactly_like_the_fitted_one_hot_encoder() -> None:
-    columns = random_customers(500, seed=3)
+@pytest.mark.parametrize("extra", [(), ("", "Weekly", "f")], ids=["known", "unknown-and-blank"])
+def test_text_and_codes_encode_exactly_like_the_fitted_one_hot_encoder(
+    extra: tuple[str, ...],
+) -> None:
+    columns = random_customers(500, seed=3, extra=extra)
     expected = reference_encoding(columns)
     assert np.array_equal(ENCODER.encode(columns), expected, equal_nan=True)
     # Codes in another level order (the data schema's), with levels the model never saw.

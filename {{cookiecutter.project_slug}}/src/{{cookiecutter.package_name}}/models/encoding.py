@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
@@ -96,7 +98,10 @@ class Encoder:
             start += len(column_levels)
         if not self.numeric or start >= _UNKNOWN_CODE:
             raise ValueError(f"cannot encode {start} columns with {len(self.numeric)} numbers")
-        codes = {c: {level: _code(at) for level, at in o.items()} for c, o in offsets.items()}
+        # Interned keys: a level decoded by msgspec as a Literal is often the same object.
+        codes = {
+            c: {sys.intern(level): _code(at) for level, at in o.items()} for c, o in offsets.items()
+        }
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "width", start)
         object.__setattr__(self, "_codes", codes)
@@ -141,16 +146,22 @@ class Encoder:
         if isinstance(values, Coded):
             found: np.ndarray = self._table(column, values.levels)[values.codes]
             return found
-        codes = self._codes[column].get
-        return np.frombuffer(b"".join(map(codes, values, repeat(_UNKNOWN))), dtype=_CODE)
+        codes = self._codes[column]
+        try:  # one C loop over every cell (itemgetter of one key returns it bare, no tuple)
+            cells: Iterable[bytes] | None = itemgetter(*values)(codes) if len(values) > 1 else None
+        except KeyError:  # an unknown level: look the cells up one by one
+            cells = None
+        if cells is None:
+            cells = map(codes.get, values, repeat(_UNKNOWN))
+        return np.frombuffer(b"".join(cells), dtype=_CODE)
 
     def encode(self, columns: Columns) -> np.ndarray:
         """Return customers given as one sequence per feature as an (n, width) matrix.
 
         A ``Coded`` column maps to matrix columns by one fancy index into a small table;
         text maps each level to its column number as two bytes, so a column is one
-        ``bytes`` join rather than a Python loop over its cells. Then one NumPy scatter
-        sets every level's 1.0.
+        ``itemgetter`` call and one ``bytes`` join rather than a Python loop over its
+        cells. Then one NumPy scatter sets every level's 1.0.
         """
         rows = len(columns[self.numeric[0]])
         matrix = np.zeros((rows, self.width), dtype=np.float64)
