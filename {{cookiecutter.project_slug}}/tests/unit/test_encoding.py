@@ -6,7 +6,11 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import OneHotEncoder
 
-from {{ cookiecutter.package_name }}.models.encoding import Coded, Columns, Encoder
+from {{ cookiecutter.package_name }}.models.encoding import (
+    Coded,
+    Columns,
+    Encoder,
+)
 
 LEVELS = {"Contract": ("Monthly", "Yearly"), "gender": ("F", "M")}
 ENCODER = Encoder(("tenure", "TotalCharges"), LEVELS)
