@@ -10,6 +10,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataError
+from ..models.encoding import Coded, Columns
 from .load import parse_raw
 from .schema import (
     BLANK_ALLOWED,
@@ -23,10 +24,6 @@ from .schema import (
 )
 
 _LEVELS = {column: pa.array(levels, pa.string()) for column, levels in CATEGORICAL_LEVELS.items()}
-# The levels as Python strings: a parsed column holds these very objects, not copies.
-_LEVEL_OBJECTS = {
-    column: np.array(levels, dtype=object) for column, levels in CATEGORICAL_LEVELS.items()
-}
 
 
 def require_columns(names: Sequence[str], required: Sequence[str], source: str) -> None:
@@ -82,11 +79,12 @@ def _number(values: pa.Array, column: str) -> np.ndarray | None:
     return np.asarray(array, dtype=np.float64)
 
 
-def _levels(values: pa.Array, column: str) -> np.ndarray | None:
-    """Return a categorical column as an object array of its levels, or None if one is bad.
+def _levels(values: pa.Array, column: str) -> Coded | None:
+    """Return a categorical column as codes into its schema levels, or None if one is bad.
 
     A dictionary-encoded column (how CSVs are read) is checked and mapped through its
-    small dictionary; plain text is looked up value by value.
+    small dictionary; plain text is looked up value by value. The codes go to the encoder
+    as they are: no level is ever turned back into a Python string.
     """
     if pa.types.is_dictionary(values.type) and _is_text(values.type.value_type):
         if values.null_count:
@@ -103,7 +101,7 @@ def _levels(values: pa.Array, column: str) -> np.ndarray | None:
         codes = found.to_numpy()
     else:
         return None
-    return np.asarray(_LEVEL_OBJECTS[column][codes])
+    return Coded(codes, CATEGORICAL_LEVELS[column])
 
 
 def _as_text(values: pa.Array) -> np.ndarray:
@@ -126,10 +124,8 @@ def _explain(batch: pa.RecordBatch, source: str, first_row: int) -> DataError:
     return DataError(f"{source}: data rows {first_row + 1} to {last}: a value has the wrong type")
 
 
-def parse_batch(
-    batch: pa.RecordBatch, source: str, first_row: int = 0
-) -> tuple[pa.Array, dict[str, np.ndarray]]:
-    """Return a batch's customer IDs and one NumPy array per feature, validated.
+def parse_batch(batch: pa.RecordBatch, source: str, first_row: int = 0) -> tuple[pa.Array, Columns]:
+    """Return a batch's customer IDs and its features (numbers, ``Coded`` levels), validated.
 
     The rules are those of ``load.parse_raw`` (levels, ranges, whole numbers, blank
     ``TotalCharges`` only), checked with Arrow compute kernels; on the first failure the
@@ -139,7 +135,7 @@ def parse_batch(
     require_columns(batch.schema.names, (ID_COLUMN, *FEATURE_COLUMNS), source)
     ids = pc.cast(batch.column(ID_COLUMN), pa.string())
     valid = _all(pc.greater(pc.utf8_length(ids), 0))
-    columns: dict[str, np.ndarray] = {}
+    columns: dict[str, np.ndarray | Coded] = {}
     for column in FEATURE_COLUMNS:
         if not valid:
             break

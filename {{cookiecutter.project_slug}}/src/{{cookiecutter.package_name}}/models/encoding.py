@@ -2,15 +2,39 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import sys
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from itertools import repeat
+from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
+
+@dataclass(frozen=True)
+class Coded:
+    """A categorical column as integer codes into ``levels``; code -1 is an unknown level.
+
+    Arrow hands the batch scorer these codes for free (``pyarrow.compute.index_in``), so
+    the encoder one-hots them by fancy indexing without looking up a single string.
+    """
+
+    codes: np.ndarray
+    levels: tuple[str, ...]
+
+    def __len__(self) -> int:
+        """Return the number of values."""
+        return len(self.codes)
+
+    def to_text(self) -> np.ndarray:
+        """Return the values as an object array of str (an unknown level as blank text)."""
+        text: np.ndarray = np.array((*self.levels, ""), dtype=object)[self.codes]
+        return text
+
+
 #: One list (or array) of values per feature column; a blank TotalCharges is None or NaN.
-Columns = Mapping[str, Sequence[Any] | np.ndarray]
+Columns = Mapping[str, Sequence[Any] | np.ndarray | Coded]
 
 _NAN = float("nan")
 #: A level's matrix column as two little-endian bytes; all ones marks an unknown level.
@@ -33,9 +57,11 @@ def _number(value: Any) -> Any:
 
 
 def numeric_array(
-    values: Sequence[Any] | np.ndarray, dtype: type[np.floating[Any]] = np.float64
+    values: Sequence[Any] | np.ndarray | Coded, dtype: type[np.floating[Any]] = np.float64
 ) -> np.ndarray:
     """Return a column of numbers as an (n, 1) array; None or blank text becomes NaN."""
+    if isinstance(values, Coded):
+        raise TypeError("a numeric column cannot hold coded levels")
     if isinstance(values, np.ndarray) and values.dtype.kind in "biuf":
         return values.astype(dtype, copy=False).reshape(-1, 1)
     try:  # the fast path: numbers, with None as NaN
@@ -59,6 +85,9 @@ class Encoder:
     offsets: dict[str, dict[str, int]] = field(init=False, repr=False, compare=False)
     width: int = field(init=False, compare=False)
     _codes: dict[str, dict[str, bytes]] = field(init=False, repr=False, compare=False)
+    _tables: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(
+        init=False, repr=False, compare=False, default_factory=dict
+    )
 
     def __post_init__(self) -> None:
         """Derive each level's column in the matrix."""
@@ -69,7 +98,10 @@ class Encoder:
             start += len(column_levels)
         if not self.numeric or start >= _UNKNOWN_CODE:
             raise ValueError(f"cannot encode {start} columns with {len(self.numeric)} numbers")
-        codes = {c: {level: _code(at) for level, at in o.items()} for c, o in offsets.items()}
+        # Interned keys: a level decoded by msgspec as a Literal is often the same object.
+        codes = {
+            c: {sys.intern(level): _code(at) for level, at in o.items()} for c, o in offsets.items()
+        }
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "width", start)
         object.__setattr__(self, "_codes", codes)
@@ -99,21 +131,45 @@ class Encoder:
                 vector[offset] = 1.0
         return np.array(vector, dtype=np.float64).reshape(1, -1)
 
+    def _table(self, column: str, levels: tuple[str, ...]) -> np.ndarray:
+        """Return the matrix column of each of ``levels`` (then of code -1: unknown)."""
+        table = self._tables.get((column, levels))
+        if table is None:
+            offsets = self.offsets[column]
+            found = [offsets.get(level, _UNKNOWN_CODE) for level in levels]
+            table = np.array([*found, _UNKNOWN_CODE], dtype=_CODE)
+            self._tables[(column, levels)] = table
+        return table
+
+    def _found(self, column: str, values: Sequence[Any] | np.ndarray | Coded) -> np.ndarray:
+        """Return each value's matrix column as ``_CODE``, ``_UNKNOWN_CODE`` if unknown."""
+        if isinstance(values, Coded):
+            found: np.ndarray = self._table(column, values.levels)[values.codes]
+            return found
+        codes = self._codes[column]
+        try:  # one C loop over every cell (itemgetter of one key returns it bare, no tuple)
+            cells: Iterable[bytes] | None = itemgetter(*values)(codes) if len(values) > 1 else None
+        except KeyError:  # an unknown level: look the cells up one by one
+            cells = None
+        if cells is None:
+            cells = map(codes.get, values, repeat(_UNKNOWN))
+        return np.frombuffer(b"".join(cells), dtype=_CODE)
+
     def encode(self, columns: Columns) -> np.ndarray:
         """Return customers given as one sequence per feature as an (n, width) matrix.
 
-        Each level maps to its column number as two bytes, so a whole batch becomes one
-        ``bytes`` join and one NumPy scatter instead of a Python loop over the cells.
+        A ``Coded`` column maps to matrix columns by one fancy index into a small table;
+        text maps each level to its column number as two bytes, so a column is one
+        ``itemgetter`` call and one ``bytes`` join rather than a Python loop over its
+        cells. Then one NumPy scatter sets every level's 1.0.
         """
         rows = len(columns[self.numeric[0]])
         matrix = np.zeros((rows, self.width), dtype=np.float64)
         for index, column in enumerate(self.numeric):
             matrix[:, index] = numeric_array(columns[column]).ravel()
-        codes = self._codes
-        joined = b"".join(
-            [b"".join(map(codes[c].get, columns[c], repeat(_UNKNOWN, rows))) for c in codes]
-        )
-        found = np.frombuffer(joined, dtype=_CODE).reshape(len(codes), rows).T
+        found = np.empty((rows, len(self.levels)), dtype=_CODE)
+        for index, column in enumerate(self.levels):
+            found[:, index] = self._found(column, columns[column])
         flat = found + np.arange(0, rows * self.width, self.width, dtype=np.intp)[:, None]
         known = found != _UNKNOWN_CODE
         matrix.ravel()[flat[known] if not known.all() else flat.ravel()] = 1.0

@@ -13,7 +13,7 @@ import numpy as np
 from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
 from ..errors import ModelError
 from .artifacts import load_model, read_metadata, version_folder
-from .encoding import Columns, Encoder, numeric_array
+from .encoding import Coded, Columns, Encoder, numeric_array
 from .manifest import verified_bytes
 
 if TYPE_CHECKING:
@@ -32,8 +32,10 @@ def records_to_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, list[A
     return {column: [record[column] for record in records] for column in FEATURE_COLUMNS}
 
 
-def text_array(values: Sequence[Any] | np.ndarray) -> np.ndarray:
+def text_array(values: Sequence[Any] | np.ndarray | Coded) -> np.ndarray:
     """Return a column of category levels as an (n, 1) object array of str."""
+    if isinstance(values, Coded):
+        return values.to_text().reshape(-1, 1)
     if isinstance(values, np.ndarray) and values.dtype == object:
         return values.reshape(-1, 1)
     return np.array(values, dtype=object).reshape(-1, 1)

@@ -14,6 +14,7 @@ from ..data.parse_arrow import parse_batch
 from ..data.schema import ID_COLUMN
 from ..errors import DataError
 from ..files import atomic_path
+from ..models.encoding import Columns
 from ..models.inference import load_predictor
 from ..models.predict import churn_labels
 from .batch_io import batch_reader, batch_writer, count_rows, file_format, shard_bounds
@@ -23,7 +24,7 @@ OUTPUT_SCHEMA = pa.schema(
     [(ID_COLUMN, pa.string()), ("churn_probability", pa.float64()), ("churn", pa.bool_())]
 )
 OUTPUT_COLUMNS = tuple(OUTPUT_SCHEMA.names)
-Parsed = tuple[pa.Array, dict[str, np.ndarray]]
+Parsed = tuple[pa.Array, Columns]
 
 
 @dataclass(frozen=True)
