@@ -97,8 +97,11 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         model = service.model
         if model is None:
             metrics.set_model(None, None)
-        else:
-            metrics.set_model(model.version, float(model.metadata["data"]["churn_rate"]))
+            return
+        # A loader of the Loader protocol (a benchmark's constant model, say) may record no
+        # training data: then the rate is not exported and the churn-share alert stays quiet.
+        rate = model.metadata.get("data", {}).get("churn_rate")
+        metrics.set_model(model.version, None if rate is None else float(rate))
 
     state = AppState(
         settings=settings,
