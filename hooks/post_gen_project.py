@@ -61,7 +61,11 @@ def is_choice(expected: str) -> Callable[[Any], bool]:
 # The LICENSE file is always kept: its text is chosen inside the file by Jinja.
 OwnedPaths = tuple[str, Callable[[Any], bool], tuple[str, ...]]
 OPTION_PATHS: tuple[OwnedPaths, ...] = (
-    ("use_docker", as_bool, ("Dockerfile", ".dockerignore", "docker-compose.yml")),
+    (
+        "use_docker",
+        as_bool,
+        ("Dockerfile", ".dockerignore", "docker-compose.yml", ".github/workflows/release.yml"),
+    ),
     ("use_kubernetes", as_bool, ("infra/k8s",)),
     ("dependency_manager", is_choice("poetry"), ("poetry.toml",)),
     ("use_dvc", as_bool, ("dvc.yaml", ".dvcignore")),
