@@ -39,11 +39,11 @@ SERVICES = (
     ("bare", "bare_app:create_app", "/ready", PLAIN, "bare ASGI app: read, scan, constant"),
     ("tutorial", "tutorial_app:create_app", "/health", PLAIN, "pydantic, pandas, scikit-learn"),
 )
-#: Runs one uvicorn worker the way `serve` does (uvloop, no access log), on any protocol.
+#: Runs one uvicorn worker the way `serve` does (asyncio loop, no access log), on any protocol.
 RUN_SERVER = (
     "import sys, uvicorn; target, app_dir, port, http = sys.argv[1:]; "
     "uvicorn.run(target, factory=True, app_dir=app_dir, host='127.0.0.1', port=int(port), "
-    "http=http, loop='uvloop', access_log=False, log_level='warning')"
+    "http=http, loop='asyncio', access_log=False, log_level='warning')"
 )
 ENDPOINTS = (("single", "/predict"), ("batch", "/predict/batch"))
 _ORDER = [(service[0], endpoint) for service in SERVICES for endpoint, _ in ENDPOINTS]

@@ -29,16 +29,16 @@ def test_serve_runs_uvicorn_with_the_app_factory(monkeypatch: pytest.MonkeyPatch
     assert options["log_level"] == "warning"
     assert import_from_string(options["http"]) is GuardedHttpToolsProtocol
     assert (options["limit_concurrency"], options["timeout_keep_alive"]) == (1024, 5)
-    assert options["loop"] == "auto"
+    assert options["loop"] == "asyncio"
 
 
-def test_serve_can_use_the_asyncio_loop(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_serve_can_use_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
     calls: list[dict[str, Any]] = []
     monkeypatch.setattr("uvicorn.run", lambda target, **options: calls.append(options))
     monkeypatch.setenv("CHURN_LOG_LEVEL", "info")
-    result = runner.invoke(app, ["serve", "--loop", "asyncio"])
+    result = runner.invoke(app, ["serve", "--loop", "uvloop"])
     assert result.exit_code == 0, result.output
-    assert calls[0]["loop"] == "asyncio"
+    assert calls[0]["loop"] == "uvloop"
 
 
 def test_a_bad_setting_is_one_line_and_exit_code_1(monkeypatch: pytest.MonkeyPatch) -> None:
