@@ -145,10 +145,14 @@ _STRUCT: Any = {"forbid_unknown_fields": True, "kw_only": True, "gc": False}
 
 
 def customer_struct() -> Any:
-    """Return the msgspec Struct of one customer: unknown fields refused, customerID optional."""
+    """Return the msgspec Struct of one customer: unknown fields refused, customerID optional.
+
+    Its fields come in ``FIELDS`` order, so ``msgspec.structs.astuple`` lines a decoded
+    customer up with ``FIELDS`` (keyword-only fields let the optional one come first).
+    """
     types = customer_fields(_msgspec_number, lambda n: msgspec.Meta(max_length=n))
-    fields: list[Any] = [(column, types[column]) for column in FEATURE_COLUMNS]
-    fields.append((ID_COLUMN, types[ID_COLUMN], None))
+    fields: list[Any] = [(ID_COLUMN, types[ID_COLUMN], None)]
+    fields.extend((column, types[column]) for column in FEATURE_COLUMNS)
     return msgspec.defstruct("Customer", fields, **_STRUCT)
 
 
