@@ -10,6 +10,7 @@ from {{ cookiecutter.package_name }}.models.encoding import (
     Coded,
     Columns,
     Encoder,
+    numeric_array,
 )
 
 LEVELS = {"Contract": ("Monthly", "Yearly"), "gender": ("F", "M")}
@@ -37,6 +38,24 @@ def test_a_blank_number_becomes_nan_for_the_graph_to_impute() -> None:
     assert math.isnan(matrix[1, 1])
     assert math.isnan(matrix[2, 1])
     assert math.isnan(ENCODER.encode_row(ROWS[1])[0, 1])
+
+
+@pytest.mark.parametrize(
+    ("values", "expected"),
+    [
+        ([1, 2.5, None], [1.0, 2.5, _NAN]),
+        ([29.85, " ", "", 3], [29.85, _NAN, _NAN, 3.0]),
+        ([" ", "\t", "12.5", None, 7], [_NAN, _NAN, 12.5, _NAN, 7.0]),
+        (np.array([1, 2], dtype=np.int64), [1.0, 2.0]),
+    ],
+    ids=["numbers and null", "the allowed blanks", "other text", "an integer array"],
+)
+def test_a_numeric_column_reads_numbers_and_any_blank_as_nan(
+    values: Any, expected: list[float]
+) -> None:
+    column = numeric_array(values)
+    assert column.shape == (len(expected), 1)
+    assert np.array_equal(column.ravel(), np.array(expected), equal_nan=True)
 
 
 def test_an_unknown_level_encodes_as_zeros_like_handle_unknown_ignore() -> None:

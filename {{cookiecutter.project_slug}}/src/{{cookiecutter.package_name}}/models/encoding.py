@@ -37,6 +37,8 @@ class Coded:
 Columns = Mapping[str, Sequence[Any] | np.ndarray | Coded]
 
 _NAN = float("nan")
+#: The blank texts the raw file and the API allow for a number (TotalCharges of a new customer).
+_BLANK_AS_NAN: dict[Any, float] = {"": _NAN, " ": _NAN}
 #: A level's matrix column as two little-endian bytes; all ones marks an unknown level.
 _CODE = np.dtype("<u2")
 _UNKNOWN_CODE = 0xFFFF
@@ -67,6 +69,11 @@ def numeric_array(
     try:  # the fast path: numbers, with None as NaN
         return np.array(values, dtype=dtype).reshape(-1, 1)
     except (TypeError, ValueError):  # blank text among the numbers
+        pass
+    try:  # a blank as NaN by one dict lookup per cell in C (a third of the time of _number)
+        cells = list(map(_BLANK_AS_NAN.get, values, values))
+        return np.array(cells, dtype=dtype).reshape(-1, 1)
+    except (TypeError, ValueError):  # other spellings ("\t", " 12.5"): one by one
         return np.fromiter(map(_number, values), dtype=dtype, count=len(values)).reshape(-1, 1)
 
 
