@@ -56,6 +56,7 @@ SHADOWED_IMPORTS = frozenset(
         "tests",
         "typer",
         "uvicorn",
+        "xdist",
         "yaml",
     }
 )

@@ -142,6 +142,7 @@ def test_every_dependency_named_in_the_contract_is_refused() -> None:
         "starlette",
         "httpx",
         "hypothesis",
+        "xdist",
         "click",
         "jinja2",
         "cookiecutter",

@@ -1,23 +1,34 @@
-"""Shared fixtures: a small synthetic churn frame and a configuration under tmp_path."""
+"""Shared fixtures: a small synthetic churn frame and a configuration under tmp_path.
+
+The heavy imports (pandas, scikit-learn) wait for the fixtures that need them: pytest
+imports this file before it collects anything, and so does the xdist controller of
+`make test`, which runs no test itself.
+"""
 
 from __future__ import annotations
 
+import gc
+import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.config import (
     Config,
     parse_config,
 )
-from {{ cookiecutter.package_name }}.data.synthetic import generate
-from {{ cookiecutter.package_name }}.pipelines.training import (
-    TrainingResult,
-    run_training,
-)
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+
+# Native thread pools (OpenMP, BLAS) size themselves to the machine's cores; with one xdist
+# worker per core, each worker gets one thread, or the workers' pools fight over the cores.
+THREAD_VARIABLES = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS")
 
 SMALL_ROWS = 600
 # The cheapest evaluation: every report but the PNG figures, the slowest part of a run.
@@ -27,7 +38,7 @@ FIGURES_EVALUATION: dict[str, object] = {"permutation_repeats": 2, "figures": Tr
 # Hyper-parameters that fit each estimator in a fraction of a second on SMALL_ROWS rows.
 SMALL_ESTIMATORS: dict[str, dict[str, object]] = {
     "logistic_regression": {},
-    "random_forest": {"n_estimators": 40},
+    "random_forest": {"n_estimators": 40, "n_jobs": 1},
     "hist_gradient_boosting": {"max_iter": 40},
 }
 
@@ -48,9 +59,27 @@ def make_config(root: Path, *, figures: bool = False, **model: object) -> Config
     )
 
 
+def pytest_configure(config: pytest.Config) -> None:
+    """Give an xdist worker one thread per native pool (its subprocesses inherit it)."""
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        for name in THREAD_VARIABLES:
+            os.environ.setdefault(name, "1")
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    """Spare the exiting interpreter its last garbage collection over all the tests imported.
+
+    It would only free memory the process is about to give back, and takes over a second,
+    which an xdist controller waits for at the end of every worker.
+    """
+    gc.freeze()
+
+
 @pytest.fixture(scope="session")
 def raw_frame() -> pd.DataFrame:
     """A small synthetic data set in the raw Telco format (all values are text)."""
+    from {{ cookiecutter.package_name }}.data.synthetic import generate
+
     return generate(SMALL_ROWS, seed=7)
 
 
@@ -72,6 +101,9 @@ def config(tmp_path: Path) -> Config:
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, TrainingResult]:
     """A model trained once on the small data set, shared by read-only tests."""
+    from {{ cookiecutter.package_name }}.data.synthetic import generate
+    from {{ cookiecutter.package_name }}.pipelines.training import run_training
+
     root = tmp_path_factory.mktemp("trained")
     settings = make_config(root, figures=True)
     settings.data.raw_path.parent.mkdir(parents=True)

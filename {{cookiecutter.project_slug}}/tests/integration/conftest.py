@@ -13,6 +13,7 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.monitoring import report
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 from {{ cookiecutter.package_name }}.serving.app import create_app
 from {{ cookiecutter.package_name }}.serving.server import (
@@ -55,6 +56,12 @@ def _serve(models_dir: Path, **settings: object) -> TestClient:
         {"models_dir": models_dir, "access_log": False, **settings}
     )
     return TestClient(create_app(options), raise_server_exceptions=False)
+
+
+@pytest.fixture
+def without_plots(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Leave the drift report's plot panel empty (about 1.5 s a check) where a test ignores it."""
+    monkeypatch.setattr(report, "_plots", lambda *_: "")
 
 
 @pytest.fixture(scope="session")

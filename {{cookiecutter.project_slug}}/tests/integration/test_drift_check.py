@@ -10,17 +10,10 @@ from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
 from {{ cookiecutter.package_name }}.data.synthetic import generate
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.monitoring import report
 from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 
 ROWS = 2500
-
-
-@pytest.fixture
-def without_plots(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Leave the report's plot panel empty (about 1.5 s a check) where a test ignores it."""
-    monkeypatch.setattr(report, "_plots", lambda *_: "")
 
 
 @pytest.fixture(scope="module")

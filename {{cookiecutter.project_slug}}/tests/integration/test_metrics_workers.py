@@ -60,7 +60,7 @@ def two_workers(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> I
         while "\nchurn_model_ready 1.0" not in _get(base + "/metrics")[1]:
             assert server.poll() is None, f"serve exited {server.returncode}"
             assert time.perf_counter() - start < 90, "not ready after 90 s"
-            time.sleep(0.3)
+            time.sleep(0.1)
         yield base
     finally:
         server.terminate()
@@ -79,6 +79,13 @@ def test_metrics_count_every_worker_and_carry_process_metrics(two_workers: str) 
         with urllib.request.urlopen(request, timeout=10) as answer:
             assert answer.status == 200
     predict = frozenset({("method", "POST"), ("route", "/predict"), ("status", "200")})
+    # A worker counts a request once its answer is sent: the client may read the answer first.
+    deadline = time.monotonic() + 10
+    while _samples(_get(two_workers + "/metrics")[1]).get(("http_requests_total", predict)) != (
+        REQUESTS
+    ):
+        assert time.monotonic() < deadline, "the last request was never counted"
+        time.sleep(0.05)
     for _ in range(6):  # whichever worker answers the scrape sees the same totals,
         # a restarted worker's counts included (its files outlive it)
         status, text = _get(two_workers + "/metrics")

@@ -3,6 +3,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import pytest
 
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.load import parse_raw
@@ -66,6 +67,7 @@ def test_identifiers_are_logged_when_configured(
     assert [line[ID_COLUMN] for line in log_lines(tmp_path)] == generate(2, 3)[ID_COLUMN].tolist()
 
 
+@pytest.mark.usefixtures("without_plots")
 def test_monitor_drift_reads_rotated_score_logs(
     tmp_path: Path,
     trained: tuple[Config, TrainingResult],

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from {{ cookiecutter.package_name }}.config import Config
-from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+if TYPE_CHECKING:  # pytest imports this file before collecting: nothing heavy here
+    from {{ cookiecutter.package_name }}.config import Config
+    from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 
 
 @pytest.fixture

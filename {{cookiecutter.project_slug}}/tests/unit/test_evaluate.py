@@ -1,11 +1,25 @@
 import numpy as np
 import pandas as pd
 import pytest
+from sklearn.inspection import permutation_importance
+from sklearn.preprocessing import OneHotEncoder
 
+from {{ cookiecutter.package_name }}.config import parse_config
+from {{ cookiecutter.package_name }}.data.load import (
+    parse_raw,
+    split_xy,
+)
+from {{ cookiecutter.package_name }}.features.build import (
+    build_preprocessor,
+    feature_blocks,
+)
 from {{ cookiecutter.package_name }}.models.evaluate import (
     METRIC_NAMES,
     compute_metrics,
+    feature_importance,
 )
+from {{ cookiecutter.package_name }}.models.train import fit_pipeline
+from tests.conftest import SMALL_ESTIMATORS
 
 
 def test_perfect_scores_give_perfect_metrics() -> None:
@@ -22,3 +36,34 @@ def test_the_threshold_moves_the_labels() -> None:
     probabilities = np.array([0.3, 0.4, 0.9, 0.2])
     assert compute_metrics(target, probabilities, 0.5)["recall"] == 0.5
     assert compute_metrics(target, probabilities, 0.35)["recall"] == 1.0
+
+
+@pytest.mark.parametrize("name", list(SMALL_ESTIMATORS))
+def test_feature_importance_equals_scikit_learns_permutation_importance(
+    raw_frame: pd.DataFrame, name: str
+) -> None:
+    model_config = parse_config({"model": {"estimator": name, name: SMALL_ESTIMATORS[name]}}).model
+    features, target = split_xy(parse_raw(raw_frame))
+    pipeline = fit_pipeline(model_config, features.iloc[:400], target.iloc[:400], seed=0)
+    hold_out, hold_out_target = features.iloc[400:], target.iloc[400:]
+    expected = permutation_importance(
+        pipeline, hold_out, hold_out_target, scoring="roc_auc", n_repeats=2, random_state=11
+    )
+    importances = feature_importance(pipeline, hold_out, hold_out_target, repeats=2, seed=11)
+    assert importances["importance"].is_monotonic_decreasing
+    ordered = importances.loc[hold_out.columns]
+    assert np.allclose(ordered["importance"], expected.importances_mean)
+    assert np.allclose(ordered["importance_std"], expected.importances_std)
+    assert ordered["importance"].abs().sum() > 0
+
+
+def test_feature_blocks_refuse_widths_that_do_not_add_up(raw_frame: pd.DataFrame) -> None:
+    features, _ = split_xy(parse_raw(raw_frame))
+    preprocessor = build_preprocessor()
+    blocks = feature_blocks(preprocessor.fit(features))
+    width = preprocessor.transform(features).shape[1]
+    assert sum(block.stop - block.start for block in blocks.values()) == width
+    dropping = preprocessor.set_params(categorical__drop="first").fit(features)
+    assert isinstance(dropping.named_transformers_["categorical"], OneHotEncoder)
+    with pytest.raises(ValueError, match="categorical"):
+        feature_blocks(dropping)
