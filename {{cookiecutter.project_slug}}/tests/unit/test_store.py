@@ -65,6 +65,17 @@ def test_new_version_names_never_collide(tmp_path: Path) -> None:
     assert store.new_version_name(tmp_path, "20250101T000000Z-abc") == "20250101T000000Z-abc-3"
 
 
+def test_versions_of_one_second_are_listed_in_the_order_they_were_built(tmp_path: Path) -> None:
+    second = "20250101T120000Z"
+    built = [f"{second}-ffffffff", f"{second}-00000000", f"{second}-00000000-2"]
+    built += [f"{second}-00000000-{n}" for n in (10, 3)] + ["20250101T115959Z-99999999"]
+    for age, name in enumerate(built):
+        folder = store.versions_dir(tmp_path) / name
+        folder.mkdir(parents=True)
+        os.utime(folder, ns=(age * 10**9, age * 10**9))
+    assert store.list_versions(tmp_path) == ["20250101T115959Z-99999999", *built[:-1]]
+
+
 def test_the_pointer_switches_atomically_and_the_history_says_who_and_why(tmp_path: Path) -> None:
     published(tmp_path, "v1", "v2")
     store.set_production(tmp_path, "v1", "first")

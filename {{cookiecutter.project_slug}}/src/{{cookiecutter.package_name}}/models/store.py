@@ -56,16 +56,32 @@ def version_dir(models_dir: Path, version: str) -> Path:
     return path
 
 
+#: A trained version's name: its UTC second, the data's hash, and ``-N`` after a collision.
+_TRAINED_NAME = re.compile(r"(\d{8}T\d{6}Z)-[0-9a-f]{8}(?:-(\d+))?")
+
+
+def _age(path: Path) -> tuple[str, int, int, str]:
+    """Return a sort key, oldest first: the name's second, then the folder's time, then -N.
+
+    Names alone order versions only to the second (and ``-10`` before ``-2``); within one
+    second, the folder's modification time (kept by copies) orders them as they were built.
+    """
+    match = _TRAINED_NAME.fullmatch(path.name)
+    stamp, collision = (match.group(1), int(match.group(2) or 1)) if match else ("", 0)
+    return stamp, path.stat().st_mtime_ns, collision, path.name
+
+
 def list_versions(models_dir: Path) -> list[str]:
     """Return the published version names, oldest first (names start with their UTC time)."""
     root = versions_dir(models_dir)
     if not root.is_dir():
         return []
-    return sorted(
-        path.name
+    found = [
+        path
         for path in root.iterdir()
         if path.is_dir() and re.fullmatch(VERSION_PATTERN, path.name)
-    )
+    ]
+    return [path.name for path in sorted(found, key=_age)]
 
 
 def production_version(models_dir: Path) -> str | None:
