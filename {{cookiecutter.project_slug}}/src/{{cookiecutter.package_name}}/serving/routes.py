@@ -107,6 +107,7 @@ async def predict_batch(request: Request) -> Response:
 
 #: Endpoints that take only the ``Request`` and return a ``Response``: ``app.DirectRoutes``
 #: calls them straight from the ASGI scope (FastAPI's dispatch would add nothing to them).
+#: An endpoint given a ``Depends`` or a typed parameter must leave this tuple.
 DIRECT_ENDPOINTS = (predict, predict_batch)
 
 
