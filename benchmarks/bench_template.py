@@ -2,7 +2,8 @@
 
 Prints, measured in this run on this machine:
   - bake time without an environment, against a one-file cookiecutter template (the floor of
-    any bake) and, given a local checkout (--ccds DIR), cookiecutter-data-science;
+    any bake) and, given its template (--ccds DIR or URL), cookiecutter-data-science, baked
+    with its own `ccds` command as its users do (its v2 template needs ccds' patches);
   - per manager: bake time with its environment (lock, .venv, git) and the .venv size;
   - the serving runtime the Dockerfile builds (its lean and full builder stages, run in plain
     folders as the slow tier does) and its size against the project's .venv;
@@ -43,12 +44,14 @@ def timed(args: list[str], cwd: Path) -> tuple[float, str | None]:
     return elapsed, None if proc.returncode == 0 else outcome(proc)[-1500:]
 
 
-def bake_command(template: Path, out: Path, *answers: str) -> list[str]:
-    """Return the cookiecutter command line that bakes `template` into `out`."""
+def bake_command(
+    template: Path | str, out: Path, *answers: str, cli: str = "cookiecutter"
+) -> list[str]:
+    """Return the command line that bakes `template` into `out` (`cli`: the module to run)."""
     return [
         sys.executable,
         "-m",
-        "cookiecutter",
+        cli,
         str(template),
         "--no-input",
         "--default-config",
@@ -67,11 +70,19 @@ def floor_template(root: Path) -> Path:
     return template
 
 
-def median_bake(template: Path, work: Path, label: str, repeats: int, *answers: str) -> float:
+def median_bake(
+    template: Path | str,
+    work: Path,
+    label: str,
+    repeats: int,
+    *answers: str,
+    cli: str = "cookiecutter",
+) -> float:
     """Bake `repeats` times into fresh folders; return the median seconds."""
     times = []
     for index in range(repeats):
-        seconds, error = timed(bake_command(template, work / f"{label}-{index}", *answers), work)
+        command = bake_command(template, work / f"{label}-{index}", *answers, cli=cli)
+        seconds, error = timed(command, work)
         if error:
             raise SystemExit(f"{label} bake failed:\n{error}")
         times.append(seconds)
@@ -124,7 +135,11 @@ def serving_runtime(project: Path, work: Path) -> dict[str, float]:
 def main() -> None:
     """Measure and print every figure, each against its baseline from this run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--ccds", type=Path, help="a local cookiecutter-data-science checkout")
+    parser.add_argument(
+        "--ccds",
+        help="cookiecutter-data-science's template: a local checkout, or"
+        " gh:drivendataorg/cookiecutter-data-science where GitHub is reachable",
+    )
     parser.add_argument("--repeats", type=int, default=3, help="bakes per template (median)")
     parser.add_argument("--managers", nargs="+", default=list(MANAGERS), choices=MANAGERS)
     args = parser.parse_args()
@@ -137,13 +152,13 @@ def main() -> None:
         print(f"  one-file template (floor)     {floor:6.2f} s")
         print(f"  this template                 {ours:6.2f} s   x{ours / floor:.1f} the floor")
         if args.ccds is not None:
-            ccds = median_bake(args.ccds, work, "ccds", args.repeats)
+            ccds = median_bake(args.ccds, work, "ccds", args.repeats, cli="ccds")
             print(f"  cookiecutter-data-science     {ccds:6.2f} s   ours/ccds x{ours / ccds:.2f}")
         else:
             print(
-                "  cookiecutter-data-science     not measured: PyPI's cookiecutter-data-science"
-                " ships only the `ccds` CLI (wheel and sdist hold no template), which clones"
-                " GitHub; pass --ccds DIR with a local checkout"
+                "  cookiecutter-data-science     not measured: its `ccds` command clones the"
+                " template from GitHub (PyPI's wheel and sdist hold none); pass --ccds with a"
+                " local checkout or gh:drivendataorg/cookiecutter-data-science"
             )
 
         print("== bake with the environment (lock, .venv, git), per manager")

@@ -100,12 +100,16 @@ def config(tmp_path: Path) -> Config:
 
 @pytest.fixture(scope="session")
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, TrainingResult]:
-    """A model trained once on the small data set, shared by read-only tests."""
+    """A model trained once on the small data set, shared by read-only tests.
+
+    Without figures: drawing them would triple the cost of a fixture every xdist worker
+    builds; the one test that reads them trains its own model.
+    """
     from {{ cookiecutter.package_name }}.data.synthetic import generate
     from {{ cookiecutter.package_name }}.pipelines.training import run_training
 
     root = tmp_path_factory.mktemp("trained")
-    settings = make_config(root, figures=True)
+    settings = make_config(root)
     settings.data.raw_path.parent.mkdir(parents=True)
     generate(SMALL_ROWS, seed=7).to_csv(settings.data.raw_path, index=False)
     return settings, run_training(settings)

@@ -29,10 +29,9 @@ REQUIRED_METRICS = {
 }
 
 
-def test_training_writes_model_metadata_metrics_and_figures(
-    trained: tuple[Config, TrainingResult],
-) -> None:
-    settings, result = trained
+def test_training_writes_model_metadata_metrics_and_figures(tmp_path: Path, raw_csv: Path) -> None:
+    settings = make_config(tmp_path, figures=True)
+    result = run_training(settings)
     metrics = json.loads((settings.paths.reports_dir / "metrics.json").read_text())
     assert set(metrics) >= REQUIRED_METRICS
     assert metrics["n_train"] + metrics["n_test"] == SMALL_ROWS
