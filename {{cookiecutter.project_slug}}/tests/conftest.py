@@ -102,7 +102,7 @@ def config(tmp_path: Path) -> Config:
 def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Config, TrainingResult]:
     """A model trained once on the small data set, shared by read-only tests.
 
-    Without figures: drawing them would triple the cost of a fixture every xdist worker
+    Without figures: drawing them would quadruple the cost of a fixture every xdist worker
     builds; the one test that reads them trains its own model.
     """
     from {{ cookiecutter.package_name }}.data.synthetic import generate

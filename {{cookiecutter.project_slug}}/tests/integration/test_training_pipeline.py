@@ -29,7 +29,8 @@ REQUIRED_METRICS = {
 }
 
 
-def test_training_writes_model_metadata_metrics_and_figures(tmp_path: Path, raw_csv: Path) -> None:
+@pytest.mark.usefixtures("raw_csv")  # the raw file at make_config(tmp_path)'s raw_path
+def test_training_writes_model_metadata_metrics_and_figures(tmp_path: Path) -> None:
     settings = make_config(tmp_path, figures=True)
     result = run_training(settings)
     metrics = json.loads((settings.paths.reports_dir / "metrics.json").read_text())
