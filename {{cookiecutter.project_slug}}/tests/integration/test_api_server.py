@@ -18,8 +18,8 @@ from .conftest import Address, http_server
 MAX_QUEUED = 3
 LIMITS = {
     "max_header_bytes": 2048,
-    "header_timeout": 0.5,
-    "body_timeout": 1.0,
+    "header_timeout": 0.25,
+    "body_timeout": 0.5,
     "max_queued": MAX_QUEUED,
 }
 TIMEOUT = 10.0

@@ -19,7 +19,6 @@ from {{ cookiecutter.package_name }}.models.evaluate import (
     feature_importance,
 )
 from {{ cookiecutter.package_name }}.models.train import fit_pipeline
-from tests.conftest import SMALL_ESTIMATORS
 
 
 def test_perfect_scores_give_perfect_metrics() -> None:
@@ -38,11 +37,12 @@ def test_the_threshold_moves_the_labels() -> None:
     assert compute_metrics(target, probabilities, 0.35)["recall"] == 1.0
 
 
-@pytest.mark.parametrize("name", list(SMALL_ESTIMATORS))
 def test_feature_importance_equals_scikit_learns_permutation_importance(
-    raw_frame: pd.DataFrame, name: str
+    raw_frame: pd.DataFrame,
 ) -> None:
-    model_config = parse_config({"model": {"estimator": name, name: SMALL_ESTIMATORS[name]}}).model
+    # One estimator is enough: every estimator shares the preprocessor whose blocks are
+    # shuffled, and the estimator only scores (a forest would triple the test's time).
+    model_config = parse_config({"model": {"estimator": "logistic_regression"}}).model
     features, target = split_xy(parse_raw(raw_frame))
     pipeline = fit_pipeline(model_config, features.iloc[:400], target.iloc[:400], seed=0)
     hold_out, hold_out_target = features.iloc[400:], target.iloc[400:]
