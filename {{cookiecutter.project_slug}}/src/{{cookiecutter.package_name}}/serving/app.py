@@ -24,7 +24,7 @@ from .observability import ObservabilityMiddleware, ServiceMetrics, configure_lo
 from .reload import Reloader
 from .routes import DIRECT_ENDPOINTS, router
 from .score_log import ScoreLog
-from .service import Loader, ModelService
+from .service import Loader, ModelService, ScoringModel
 from .settings import ServingSettings, load_settings
 from .validation import BodyValidators
 
@@ -154,12 +154,10 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
     """Build the service; the model loads when the app starts and follows production."""
     settings = settings or load_settings()
     configure_logging(settings.log_level)
-    service = ModelService(settings.models_dir, settings.threshold, loader)
     metrics = ServiceMetrics()
 
-    def publish_model() -> None:
-        """Show the model in use (or none) in the metrics, at start-up and after a swap."""
-        model = service.model
+    def publish_model(model: ScoringModel | None) -> None:
+        """Show the model about to serve (or none) in the metrics, before requests see it."""
         if model is None:
             metrics.set_model(None, None)
             return
@@ -168,19 +166,19 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
         rate = model.metadata.get("data", {}).get("churn_rate")
         metrics.set_model(model.version, None if rate is None else float(rate))
 
+    service = ModelService(settings.models_dir, settings.threshold, loader, publish_model)
     state = AppState(
         settings=settings,
         service=service,
         metrics=metrics,
         validators=BodyValidators(settings.max_batch_size),
-        reloader=Reloader(service, settings.reload_interval, on_change=publish_model),
+        reloader=Reloader(service, settings.reload_interval),
         score_log=_score_log(settings),
     )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         state.service.load()
-        publish_model()
         async with state.reloader.running():
             yield
         if state.score_log is not None:

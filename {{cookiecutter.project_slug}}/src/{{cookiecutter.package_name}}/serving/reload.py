@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 import signal
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 from .service import ModelService, Outcome
 
@@ -16,21 +16,15 @@ logger = logging.getLogger(__name__)
 class Reloader:
     """Checks the production pointer every ``interval`` seconds (0: never) or when woken."""
 
-    def __init__(
-        self, service: ModelService, interval: float, on_change: Callable[[], None]
-    ) -> None:
-        """Watch ``service``'s models folder; call ``on_change`` after each swap."""
+    def __init__(self, service: ModelService, interval: float) -> None:
+        """Watch ``service``'s models folder (the service publishes each swap itself)."""
         self.service = service
         self.interval = interval
-        self.on_change = on_change
         self.wake: asyncio.Event | None = None  # made in the app's event loop by `running`
 
     async def reload(self, *, forced: bool) -> Outcome:
         """Load the production version in a worker thread and swap it in if it loads."""
-        outcome = await asyncio.to_thread(self.service.reload, forced=forced)
-        if outcome == "reloaded":
-            self.on_change()
-        return outcome
+        return await asyncio.to_thread(self.service.reload, forced=forced)
 
     async def reload_now(self) -> Outcome:
         """Reload now, whatever the pointer says (SIGHUP, the admin route)."""

@@ -42,6 +42,8 @@ class ScoringModel(Protocol):
 
 
 Loader = Callable[[Path], ScoringModel]
+#: Called with the model about to serve (None: none loaded) before requests can see it.
+Publisher = Callable[[ScoringModel | None], None]
 Outcome = Literal["reloaded", "unchanged", "refused"]
 
 
@@ -56,15 +58,22 @@ class ModelService:
 
     ``model`` is replaced by one assignment once the new version is fully loaded, so a
     request that read it keeps a whole model: the old one or the new one, never a mix.
+    ``publish`` (the metrics that describe the model) runs just before that assignment:
+    once ``/ready`` names a version, a scrape of ``/metrics`` describes the same one.
     """
 
     def __init__(
-        self, models_dir: Path, threshold: float | None, loader: Loader = load_predictor
+        self,
+        models_dir: Path,
+        threshold: float | None,
+        loader: Loader = load_predictor,
+        publish: Publisher | None = None,
     ) -> None:
         """Remember where the model is; nothing is loaded until ``load``."""
         self.models_dir = models_dir
         self.threshold_override = threshold
         self.loader = loader
+        self.publish: Publisher = publish or (lambda _model: None)
         self.model: ScoringModel | None = None
         self.error: str | None = "model not loaded yet"
         self.reload_error: str | None = None
@@ -73,7 +82,8 @@ class ModelService:
 
     def load(self) -> None:
         """Load the production model; on failure keep the reason, never raise."""
-        self.reload(forced=True)
+        if self.reload(forced=True) != "reloaded":
+            self.publish(self.model)
 
     def wanted_version(self) -> str | None:
         """Return the version the production pointer names (None: no pointer or unreadable)."""
@@ -109,6 +119,7 @@ class ModelService:
             if current is not None and model.version == current.version:
                 self._refused, self.reload_error = None, None
                 return "unchanged"
+            self.publish(model)
             self.model = model
             self.error, self.reload_error, self._refused = None, None, None
             replaced = f", replacing {current.version}" if current is not None else ""
