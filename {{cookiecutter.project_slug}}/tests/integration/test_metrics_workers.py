@@ -96,3 +96,30 @@ def test_metrics_count_every_worker_and_carry_process_metrics(two_workers: str) 
         assert sum(outcomes.values()) == REQUESTS
         assert samples[("process_cpu_seconds_total", frozenset())] > 0
         assert samples[("process_resident_memory_bytes", frozenset())] > 0
+
+
+def test_with_workers_a_swap_leaves_only_the_loaded_version_at_1(tmp_path: Path) -> None:
+    # Multiprocess mode is chosen when prometheus_client is imported: a process of its own.
+    script = (
+        "import sys\n"
+        "from {{ cookiecutter.package_name }}.serving.observability"
+        " import ServiceMetrics\n"
+        "metrics = ServiceMetrics()\n"
+        "metrics.set_model('v1', 0.2)\n"
+        "metrics.set_model('v2', 0.3)\n"
+        "sys.stdout.write(metrics.render().decode())\n"
+    )
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=False
+    )
+    assert done.returncode == 0, done.stderr
+    assert any(tmp_path.glob("*.db"))  # the values went through the shared files
+    samples = _samples(done.stdout)
+    info = {
+        dict(labels)["version"]: value
+        for (name, labels), value in samples.items()
+        if name == "churn_model_info"
+    }
+    assert info == {"v1": 0.0, "v2": 1.0}
+    assert samples[("churn_model_training_churn_rate", frozenset())] == 0.3

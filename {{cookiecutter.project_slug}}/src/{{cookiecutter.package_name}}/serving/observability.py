@@ -133,6 +133,7 @@ class ServiceMetrics:
         )
         #: Created with the first model, so the series is absent (not 0) until one loads.
         self.training_churn_rate: Gauge | None = None
+        self._version: str | None = None
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
     def set_model(self, version: str | None, training_churn_rate: float | None) -> None:
@@ -142,9 +143,15 @@ class ServiceMetrics:
         the predicted churn share compares with it, so it follows every hot swap.
         """
         self.model_ready.set(version is not None)
+        if self._version not in (None, version):
+            # With workers, a worker's metrics file keeps every series it wrote (``clear``
+            # only forgets them in memory): zero the replaced version's, or a scrape after
+            # a swap would show the old version at 1 beside the new one.
+            self.model_info.labels(version=self._version).set(0)
         self.model_info.clear()
         if version is not None:
             self.model_info.labels(version=version).set(1)
+        self._version = version
         self._set_training_churn_rate(training_churn_rate if version is not None else None)
 
     def _set_training_churn_rate(self, rate: float | None) -> None:
