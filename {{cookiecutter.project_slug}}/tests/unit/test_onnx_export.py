@@ -29,6 +29,7 @@ from {{ cookiecutter.package_name }}.models.inference import (
     OUTPUTS,
     onnx_session,
 )
+from {{ cookiecutter.package_name }}.models.linear import linear_scorer
 from {{ cookiecutter.package_name }}.models.manifest import read_manifest
 from {{ cookiecutter.package_name }}.models.train import fit_pipeline
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
@@ -76,6 +77,14 @@ def test_the_export_matches_scikit_learn_or_falls_back_with_a_reason(
     expected = pipeline.predict_proba(holdout)[:, 1]
     encoder = Encoder.from_metadata(export["encoding"])
     assert onnx_probabilities(path, encoder, holdout) == pytest.approx(expected, abs=tolerance)
+    # Only the linear model's graph passes for linear (whatever the estimator is named).
+    session = onnx_session(path.read_bytes())
+
+    def run(matrix: np.ndarray) -> np.ndarray:
+        return np.asarray(session.run(OUTPUTS, {INPUT: matrix})[0][:, 1])
+
+    scorer = linear_scorer(run, encoder, "logistic_regression")
+    assert (scorer is not None) == (name == "logistic_regression")
 
 
 def test_the_encoding_follows_the_fitted_one_hot_encoder(

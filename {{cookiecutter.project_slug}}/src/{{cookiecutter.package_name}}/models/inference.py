@@ -14,6 +14,7 @@ from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURE
 from ..errors import ModelError
 from .artifacts import load_model, read_metadata, version_folder
 from .encoding import Coded, Columns, Encoder, numeric_array
+from .linear import linear_scorer
 from .manifest import verified_bytes
 
 if TYPE_CHECKING:
@@ -113,12 +114,19 @@ def _sklearn_scorers(pipeline: Any) -> Scorers:
     return score, score_row
 
 
-def _onnx_scorers(session: Any, encoder: Encoder) -> Scorers:
+def _onnx_scorers(session: Any, encoder: Encoder, estimator: str) -> Scorers:
     run, encode, encode_row = session.run, encoder.encode, encoder.encode_row
 
+    def probabilities(matrix: np.ndarray) -> np.ndarray:
+        churn: np.ndarray = run(OUTPUTS, {INPUT: matrix})[0][:, 1].astype(np.float64)
+        return churn
+
+    linear = linear_scorer(probabilities, encoder, estimator)
+    if linear is not None:
+        return linear.score_columns, linear.score_row
+
     def score(columns: Columns) -> np.ndarray:
-        probabilities: np.ndarray = run(OUTPUTS, {INPUT: encode(columns)})[0]
-        return probabilities[:, 1].astype(np.float64)
+        return probabilities(encode(columns))
 
     def score_row(row: Mapping[str, Any]) -> float:
         return float(run(OUTPUTS, {INPUT: encode_row(row)})[0][0, 1])
@@ -165,4 +173,5 @@ def load_predictor(models_dir: Path, *, threads: int = 1) -> Predictor:
         return Predictor(loaded.metadata, "sklearn", *_sklearn_scorers(loaded.pipeline))
     encoder = Encoder.from_metadata(export["encoding"])
     session = _load_session(directory, export["file"], manifest, threads, encoder.width)
-    return Predictor(metadata, "onnx", *_onnx_scorers(session, encoder))
+    scorers = _onnx_scorers(session, encoder, str(metadata["estimator"]))
+    return Predictor(metadata, "onnx", *scorers)
