@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import socket
+import subprocess
+import sys
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -48,6 +51,59 @@ def http_server(models_dir: Path, **settings: object) -> Iterator[Address]:
     finally:
         server.should_exit = True
         thread.join(30)
+
+
+def free_port() -> int:
+    """Return a loopback port that was free a moment ago."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def serve_process(
+    args: list[str],
+    env: Mapping[str, str],
+    folder: Path,
+    ready: Callable[[str], bool],
+    seconds: float = 90,
+) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
+    """Run ``python -m PACKAGE serve ARGS`` on a free loopback port until ``ready(base_url)``.
+
+    A port probed free may be taken before the server binds it: the server then exits with
+    "address already in use" and starts again on another port (3 tries). Its output goes
+    to ``folder/serve.log``, whose end any failure shows.
+    """
+    log = folder / "serve.log"
+    for _ in range(3):
+        port = free_port()
+        command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve", *args]
+        with log.open("wb") as output:
+            server = subprocess.Popen(
+                [*command, "--port", str(port)],
+                cwd=folder,
+                env=dict(env),
+                stdin=subprocess.DEVNULL,
+                stdout=output,
+                stderr=subprocess.STDOUT,
+            )
+        base = f"http://127.0.0.1:{port}"
+        try:
+            deadline = time.monotonic() + seconds
+            while server.poll() is None and not ready(base):
+                tail = log.read_text(errors="replace")[-2000:]
+                assert time.monotonic() < deadline, f"not ready after {seconds} s:\n{tail}"
+                time.sleep(0.1)
+            if server.poll() is None:
+                yield server, base
+                return
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        output_text = log.read_text(errors="replace")
+        if "address already in use" not in output_text.lower():
+            raise AssertionError(f"serve exited {server.returncode}:\n{output_text[-2000:]}")
+    raise AssertionError("serve found no free port in 3 tries")
 
 
 def _serve(models_dir: Path, **settings: object) -> TestClient:

@@ -4,9 +4,6 @@ import json
 import os
 import shutil
 import signal
-import socket
-import subprocess
-import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -26,7 +23,10 @@ from {{ cookiecutter.package_name }}.models.store import (
 )
 from {{ cookiecutter.package_name }}.pipelines.outcome import TrainingResult
 from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
-from tests.integration.conftest import ServeFactory
+from tests.integration.conftest import (
+    ServeFactory,
+    serve_process,
+)
 from tests.model_files import clone_version
 
 FAST = {"reload_interval": 0.05}
@@ -157,44 +157,26 @@ def test_the_admin_reload_is_off_without_a_token_and_checks_it(
         assert client.post("/admin/reload", headers=right).json()["outcome"] == "unchanged"
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
-
-
 @pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
 def test_sighup_makes_a_running_server_reload(store: Path, tmp_path: Path) -> None:
-    port = free_port()
     env = {
         **os.environ,
         "CHURN_MODELS_DIR": str(store),
         "CHURN_RELOAD_INTERVAL": "0",
         "CHURN_ACCESS_LOG": "false",
     }
-    package = "{{ cookiecutter.package_name }}"
-    command = [sys.executable, "-m", package, "serve", "--port", str(port)]
-    log = (tmp_path / "serve.log").open("wb")
-    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}/ready"
 
-    def version() -> str | None:
+    def version(base: str) -> str | None:
         try:
-            found: str | None = httpx.get(url, timeout=2).json().get("model_version")
+            found: str | None = httpx.get(base + "/ready", timeout=2).json().get("model_version")
         except httpx.HTTPError:
             return None
         return found
 
-    try:
-        wait_for(lambda: version() is not None, seconds=60)
+    with serve_process([], env, tmp_path, lambda base: version(base) is not None) as (server, base):
         new = "20990101T000000Z-candidate"
         set_production(store, new, "promote", "SIGHUP test")
         time.sleep(0.3)
-        assert version() != new  # the timer is off: only the signal reloads
+        assert version(base) != new  # the timer is off: only the signal reloads
         server.send_signal(signal.SIGHUP)
-        wait_for(lambda: version() == new, seconds=30)
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
-        log.close()
+        wait_for(lambda: version(base) == new, seconds=30)

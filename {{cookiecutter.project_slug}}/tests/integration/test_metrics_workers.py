@@ -1,6 +1,5 @@
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -12,14 +11,9 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
+from tests.integration.conftest import serve_process
 
 REQUESTS = 24
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _get(url: str) -> tuple[int, str]:
@@ -41,30 +35,16 @@ def _samples(text: str) -> dict[tuple[str, frozenset[tuple[str, str]]], float]:
 @pytest.fixture(scope="module")
 def two_workers(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """`serve --workers 2` on a free loopback port, serving the session's model."""
-    port = _free_port()
     env = {**os.environ, "CHURN_MODELS_DIR": str(models_dir), "CHURN_ACCESS_LOG": "false"}
     env.pop("PROMETHEUS_MULTIPROC_DIR", None)
-    args = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve"]
-    server = subprocess.Popen(
-        [*args, "--workers", "2", "--port", str(port), "--log-level", "warning"],
-        cwd=tmp_path_factory.mktemp("serve"),
-        env=env,
-        stdin=subprocess.DEVNULL,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        start = time.perf_counter()
+
+    def ready(base: str) -> bool:
         # churn_model_ready is the minimum over live workers: 1 once both loaded the model.
-        while "\nchurn_model_ready 1.0" not in _get(base + "/metrics")[1]:
-            assert server.poll() is None, f"serve exited {server.returncode}"
-            assert time.perf_counter() - start < 90, "not ready after 90 s"
-            time.sleep(0.1)
+        return "\nchurn_model_ready 1.0" in _get(base + "/metrics")[1]
+
+    args = ["--workers", "2", "--log-level", "warning"]
+    with serve_process(args, env, tmp_path_factory.mktemp("serve"), ready) as (_, base):
         yield base
-    finally:
-        server.terminate()
-        server.wait(timeout=30)
 
 
 def test_metrics_count_every_worker_and_carry_process_metrics(two_workers: str) -> None:

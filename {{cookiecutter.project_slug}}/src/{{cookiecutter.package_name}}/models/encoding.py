@@ -33,20 +33,62 @@ class Coded:
         return text
 
 
+@dataclass(frozen=True)
+class LevelLookup:
+    """Map a categorical column's values to fixed-size cells (bytes of ``dtype``), fast.
+
+    Text is looked up in one ``itemgetter`` call and joined as bytes, so a column costs
+    one C loop rather than a Python loop over its cells; ``Coded`` levels index a small
+    table. A value outside ``cells`` (an unknown level) gets ``missing``.
+    """
+
+    cells: dict[str, bytes]
+    missing: bytes
+    dtype: np.dtype[Any]
+    _tables: dict[tuple[str, ...], np.ndarray] = field(
+        default_factory=dict, repr=False, compare=False
+    )
+
+    @classmethod
+    def of(cls, values: Mapping[str, Any], missing: Any, dtype: str) -> LevelLookup:
+        """Return the lookup of ``values`` (level -> number) as cells of ``dtype``."""
+        kind = np.dtype(dtype)
+        # Interned keys: a level decoded by msgspec as a Literal is often the same object.
+        cells = {sys.intern(k): np.array(v, dtype=kind).tobytes() for k, v in values.items()}
+        return cls(cells, np.array(missing, dtype=kind).tobytes(), kind)
+
+    def _table(self, levels: tuple[str, ...]) -> np.ndarray:
+        """Return the cell of each of ``levels``, then ``missing`` (the cell of code -1)."""
+        table = self._tables.get(levels)
+        if table is None:
+            found = [self.cells.get(level, self.missing) for level in levels]
+            table = np.frombuffer(b"".join([*found, self.missing]), dtype=self.dtype)
+            self._tables[levels] = table
+        return table
+
+    def __call__(self, values: Sequence[Any] | np.ndarray | Coded) -> np.ndarray:
+        """Return each value's cell as a 1-d array of ``dtype``."""
+        if isinstance(values, Coded):
+            found: np.ndarray = self._table(values.levels)[values.codes]
+            return found
+        cells = self.cells
+        try:  # one C loop over every cell (itemgetter of one key returns it bare, no tuple)
+            hits: Iterable[bytes] | None = itemgetter(*values)(cells) if len(values) > 1 else None
+        except KeyError:  # an unknown level: look the cells up one by one
+            hits = None
+        if hits is None:
+            hits = map(cells.get, values, repeat(self.missing))
+        return np.frombuffer(b"".join(hits), dtype=self.dtype)
+
+
 #: One list (or array) of values per feature column; a blank TotalCharges is None or NaN.
 Columns = Mapping[str, Sequence[Any] | np.ndarray | Coded]
 
 _NAN = float("nan")
 #: The blanks the raw file and the API allow for a number (TotalCharges of a new customer).
 _BLANK_AS_NAN: dict[Any, float] = {None: _NAN, "": _NAN, " ": _NAN}
-#: A level's matrix column as two little-endian bytes; all ones marks an unknown level.
-_CODE = np.dtype("<u2")
+#: The matrix column of an unknown level (a level's column is a uint16; this is past them).
 UNKNOWN_COLUMN = 0xFFFF
-_UNKNOWN = UNKNOWN_COLUMN.to_bytes(2, "little")
-
-
-def _code(offset: int) -> bytes:
-    return offset.to_bytes(2, "little")
 
 
 def number(value: Any) -> Any:
@@ -92,10 +134,7 @@ class Encoder:
     levels: Mapping[str, tuple[str, ...]]
     offsets: dict[str, dict[str, int]] = field(init=False, repr=False, compare=False)
     width: int = field(init=False, compare=False)
-    _codes: dict[str, dict[str, bytes]] = field(init=False, repr=False, compare=False)
-    _tables: dict[tuple[str, tuple[str, ...]], np.ndarray] = field(
-        init=False, repr=False, compare=False, default_factory=dict
-    )
+    _lookups: dict[str, LevelLookup] = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
         """Derive each level's column in the matrix."""
@@ -106,13 +145,10 @@ class Encoder:
             start += len(column_levels)
         if not self.numeric or start >= UNKNOWN_COLUMN:
             raise ValueError(f"cannot encode {start} columns with {len(self.numeric)} numbers")
-        # Interned keys: a level decoded by msgspec as a Literal is often the same object.
-        codes = {
-            c: {sys.intern(level): _code(at) for level, at in o.items()} for c, o in offsets.items()
-        }
+        lookups = {c: LevelLookup.of(o, UNKNOWN_COLUMN, "<u2") for c, o in offsets.items()}
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "width", start)
-        object.__setattr__(self, "_codes", codes)
+        object.__setattr__(self, "_lookups", lookups)
 
     @classmethod
     def from_metadata(cls, encoding: Mapping[str, Any]) -> Encoder:
@@ -139,40 +175,6 @@ class Encoder:
                 vector[offset] = 1.0
         return np.array(vector, dtype=np.float64).reshape(1, -1)
 
-    def _table(self, column: str, levels: tuple[str, ...]) -> np.ndarray:
-        """Return the matrix column of each of ``levels`` (then of code -1: unknown)."""
-        table = self._tables.get((column, levels))
-        if table is None:
-            offsets = self.offsets[column]
-            found = [offsets.get(level, UNKNOWN_COLUMN) for level in levels]
-            table = np.array([*found, UNKNOWN_COLUMN], dtype=_CODE)
-            self._tables[(column, levels)] = table
-        return table
-
-    def _found(self, column: str, values: Sequence[Any] | np.ndarray | Coded) -> np.ndarray:
-        """Return each value's matrix column as ``_CODE``, ``UNKNOWN_COLUMN`` if unknown."""
-        if isinstance(values, Coded):
-            found: np.ndarray = self._table(column, values.levels)[values.codes]
-            return found
-        codes = self._codes[column]
-        try:  # one C loop over every cell (itemgetter of one key returns it bare, no tuple)
-            cells: Iterable[bytes] | None = itemgetter(*values)(codes) if len(values) > 1 else None
-        except KeyError:  # an unknown level: look the cells up one by one
-            cells = None
-        if cells is None:
-            cells = map(codes.get, values, repeat(_UNKNOWN))
-        return np.frombuffer(b"".join(cells), dtype=_CODE)
-
-    def level_columns(self, columns: Columns, rows: int) -> np.ndarray:
-        """Return each categorical value's matrix column, (rows, categorical features).
-
-        An unknown level is ``UNKNOWN_COLUMN``, past the last matrix column.
-        """
-        found = np.empty((rows, len(self.levels)), dtype=_CODE)
-        for index, column in enumerate(self.levels):
-            found[:, index] = self._found(column, columns[column])
-        return found
-
     def encode(self, columns: Columns) -> np.ndarray:
         """Return customers given as one sequence per feature as an (n, width) matrix.
 
@@ -185,7 +187,9 @@ class Encoder:
         matrix = np.zeros((rows, self.width), dtype=np.float64)
         for index, column in enumerate(self.numeric):
             matrix[:, index] = numeric_array(columns[column]).ravel()
-        found = self.level_columns(columns, rows)
+        found = np.empty((rows, len(self.levels)), dtype=np.uint16)
+        for index, column in enumerate(self.levels):
+            found[:, index] = self._lookups[column](columns[column])
         flat = found + np.arange(0, rows * self.width, self.width, dtype=np.intp)[:, None]
         known = found != UNKNOWN_COLUMN
         matrix.ravel()[flat[known] if not known.all() else flat.ravel()] = 1.0

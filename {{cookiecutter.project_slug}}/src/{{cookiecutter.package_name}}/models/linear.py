@@ -15,12 +15,12 @@ import logging
 import math
 import sys
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Final
 
 import numpy as np
 
-from .encoding import Columns, Encoder, number, numeric_array
+from .encoding import Columns, Encoder, LevelLookup, number, numeric_array
 
 logger = logging.getLogger(__name__)
 
@@ -56,15 +56,19 @@ class LinearScorer:
     """A churn probability as the sigmoid of a sum of per-column weights.
 
     ``numbers`` holds, per numeric feature, its logit change per unit and the change when
-    it is blank; ``weights`` holds each matrix column's logit change (one per level, an
-    unknown level adds nothing, as its one-hot row is all zeros).
+    it is blank; ``levels`` holds each level's logit change (an unknown level adds nothing,
+    as its one-hot columns are all zeros).
     """
 
-    encoder: Encoder
     intercept: float
     numbers: tuple[tuple[str, float, float], ...]
-    weights: np.ndarray
     levels: dict[str, dict[str, float]]
+    _lookups: dict[str, LevelLookup] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        """Turn each column's level weights into a batch lookup."""
+        lookups = {c: LevelLookup.of(w, 0.0, "<f8") for c, w in self.levels.items()}
+        object.__setattr__(self, "_lookups", lookups)
 
     @classmethod
     def read_back(cls, run: Run, encoder: Encoder) -> LinearScorer:
@@ -81,13 +85,11 @@ class LinearScorer:
             (column, float(change[index]), float(change[width + index]))
             for index, column in enumerate(encoder.numeric)
         )
-        weights = np.append(change[:width], 0.0)
-        weights[:count] = 0.0
         levels = {
-            column: {sys.intern(level): float(weights[at]) for level, at in offsets.items()}
+            column: {sys.intern(level): float(change[at]) for level, at in offsets.items()}
             for column, offsets in encoder.offsets.items()
         }
-        return cls(encoder, float(logit[0]), numbers, weights, levels)
+        return cls(float(logit[0]), numbers, levels)
 
     def score_row(self, row: Mapping[str, Any]) -> float:
         """Return the churn probability of one customer (feature name -> value)."""
@@ -101,15 +103,14 @@ class LinearScorer:
 
     def score_columns(self, columns: Columns) -> np.ndarray:
         """Return the churn probability of each customer given one sequence per feature."""
-        rows = len(columns[self.encoder.numeric[0]])
-        logits = np.full(rows, self.intercept)
+        logits = np.full(len(columns[self.numbers[0][0]]), self.intercept)
         for column, slope, blank in self.numbers:
             values = numeric_array(columns[column]).ravel()
             term = values * slope
             term[np.isnan(values)] = blank
             logits += term
-        found = np.minimum(self.encoder.level_columns(columns, rows), self.encoder.width)
-        logits += self.weights[found].sum(axis=1)
+        for column, lookup in self._lookups.items():
+            logits += lookup(columns[column])
         return _sigmoid_array(logits)
 
 
