@@ -77,10 +77,18 @@ def serve_process(
     log = folder / "serve.log"
     for _ in range(3):
         port = free_port()
-        command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve", *args]
+        command = [
+            sys.executable,
+            "-m",
+            "{{ cookiecutter.package_name }}",
+            "serve",
+            *args,
+            "--port",
+            str(port),
+        ]
         with log.open("wb") as output:
             server = subprocess.Popen(
-                [*command, "--port", str(port)],
+                command,
                 cwd=folder,
                 env=dict(env),
                 stdin=subprocess.DEVNULL,
