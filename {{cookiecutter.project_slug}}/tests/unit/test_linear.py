@@ -55,9 +55,13 @@ def test_the_weights_are_read_back_from_the_model_itself() -> None:
     )
 
 
-def test_rows_batches_and_codes_score_as_the_model_does() -> None:
-    scorer = linear_scorer(logistic, ENCODER, "logistic_regression")
+def test_rows_batches_and_codes_score_as_the_model_does(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    with caplog.at_level(logging.INFO):
+        scorer = linear_scorer(logistic, ENCODER, "logistic_regression")
     assert scorer is not None
+    assert "graph is linear: scored with its weights" in caplog.text
     columns: dict[str, list[Any]] = {
         "tenure": [1, 0, 72, 5, 30],
         "TotalCharges": [29.85, " ", 8684.8, None, float("nan")],

@@ -149,4 +149,9 @@ def linear_scorer(run: Run, encoder: Encoder, estimator: str) -> LinearScorer | 
             differs,
         )
         return None
+    logger.info(
+        "The %s graph is linear: scored with its weights (they agree with ONNX Runtime: %.1e)",
+        estimator,
+        differs,
+    )
     return scorer
