@@ -6,9 +6,14 @@ Prints, measured in this run on this machine:
     with its own `ccds` command as its users do (its v2 template needs ccds' patches);
   - per manager: bake time with its environment (lock, .venv, git) and the .venv size;
   - the serving runtime the Dockerfile builds (its lean and full builder stages, run in plain
-    folders as the slow tier does) and its size against the project's .venv;
+    folders as the slow tier does) and its size against the project's .venv, and the API's
+    start-up imports from it, read-only as in the image, with its bytecode and without;
   - the generated project's first `make test` time (it writes the tests' bytecode, and with
-    uv, which installs none, the libraries'), and the bake-to-green sum per manager.
+    uv, which installs none, the libraries'), the bake-to-green sum per manager, and a second
+    `make test`, the time of every later run;
+  - with uv, the part of its bake that is the package index: the same lock made again from
+    the index and from uv's cache alone (an index that sends no cache headers, as a mirror
+    may, is asked for every page on every lock, however warm the cache).
 Run with the template's tools: `make bench-template` (or `.venv/bin/python benchmarks/...`).
 """
 
@@ -114,8 +119,60 @@ def bake_with_env(work: Path, manager: str) -> tuple[Path, float, str | None]:
     return project, seconds + extra, error
 
 
+def index_share(project: Path, work: Path) -> tuple[float, float]:
+    """Lock the project's uv answers again in a scratch folder: from the index, then offline.
+
+    Returns both seconds. uv asks the index for every page whose cache entry has no freshness
+    left; the offline lock, from the same cache, resolves to the same uv.lock.
+    """
+    scratch = work / "index-share"
+    shutil.rmtree(scratch, ignore_errors=True)
+    scratch.mkdir(parents=True)
+    for name in ("pyproject.toml", "README.md", "LICENSE"):
+        if (project / name).exists():
+            shutil.copy(project / name, scratch / name)
+    online, error = timed(["uv", "lock"], scratch)
+    if error:
+        raise SystemExit(f"uv lock failed:\n{error}")
+    (scratch / "uv.lock").unlink()
+    offline, error = timed(["uv", "lock", "--offline"], scratch)
+    if error:
+        raise SystemExit(f"uv lock --offline failed:\n{error}")
+    return online, offline
+
+
+def start_imports(venv: Path, package: str, work: Path) -> tuple[float, float]:
+    """Time the API's imports from `venv` as a read-only container runs them (best of 3).
+
+    Returns the seconds with the bytecode the build wrote, then without it: the same imports
+    once the environment's `__pycache__` folders are deleted (the scratch build is measured
+    already), as if the build had written none.
+    """
+    python = venv / "bin" / "python"
+    code = f"import {package}.cli, {package}.serving.app, {package}.serving.server"
+    env = {**tool_env(), "PYTHONDONTWRITEBYTECODE": "1"}
+    found = []
+    for cold in (False, True):
+        if cold:
+            for cache in list(venv.glob("lib/python*/site-packages/**/__pycache__")):
+                shutil.rmtree(cache)
+        times = []
+        for _ in range(3):
+            start = time.perf_counter()
+            proc = run([python, "-c", code], cwd=work, env=env)
+            times.append(time.perf_counter() - start)
+            if proc.returncode != 0:
+                raise SystemExit(f"the API's imports failed:\n{outcome(proc)[-1500:]}")
+        found.append(min(times))
+    return found[0], found[1]
+
+
 def serving_runtime(project: Path, work: Path) -> dict[str, float]:
-    """Run the Dockerfile's lean and full builder stages in folders; return .venv MiB."""
+    """Run the Dockerfile's lean and full builder stages in folders; return .venv MiB.
+
+    Also the lean runtime's start-up imports with and without the bytecode (`start`,
+    `start_cold`), in seconds.
+    """
     found = stages(project / "Dockerfile")
     sizes = {}
     shim = work / "shim"
@@ -130,6 +187,10 @@ def serving_runtime(project: Path, work: Path) -> dict[str, float]:
         env["PATH"] = f"{shim}:{tool_env()['PATH']}"
         build_stage(found[f"{name}-env"], project, app, env)
         sizes[name] = tree_size_mb(app / ".venv")
+        if name == "lean":
+            package = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+            start = start_imports(app / ".venv", package["package_name"], work)
+            sizes["start"], sizes["start_cold"] = start
     return sizes
 
 
@@ -174,6 +235,14 @@ def main() -> None:
             print(f"  {manager:6} {seconds:6.1f} s   .venv {size:5.0f} MiB")
             projects[manager] = (project, size)
             bakes[manager] = seconds
+        index = 0.0
+        if "uv" in projects:
+            online, offline = index_share(projects["uv"][0], work)
+            index = max(online - offline, 0.0)
+            print(
+                f"  uv: its lock from the index {online:.1f} s, from its cache alone"
+                f" {offline:.2f} s: the index's share of the bake {index:.1f} s"
+            )
 
         print("== the serving runtime (the Dockerfile's builder stages, run in folders)")
         for manager, (project, venv_size) in projects.items():
@@ -182,6 +251,11 @@ def main() -> None:
                 f"  {manager:6} API (lean) {sizes['lean']:5.0f} MiB   batch (full)"
                 f" {sizes['full']:5.0f} MiB   lean/full x{sizes['lean'] / sizes['full']:.2f}"
                 f"   lean/dev .venv x{sizes['lean'] / venv_size:.2f}"
+            )
+            print(
+                f"  {manager:6} API start-up imports, read-only as in the image:"
+                f" {sizes['start']:.2f} s with the built bytecode, {sizes['start_cold']:.2f} s"
+                f" without (x{sizes['start_cold'] / sizes['start']:.1f})"
             )
 
         print("== the generated `make test`")
@@ -192,6 +266,12 @@ def main() -> None:
             if error is None:
                 green = bakes[manager] + seconds
                 print(f"  {manager:6} bake to a green make test: {green:6.1f} s")
+                if manager == "uv" and index:
+                    without = green - index
+                    print(f"  {manager:6} the same without the index's share: {without:6.1f} s")
+                again, error = timed(["make", "test"], project)
+                status = "ok" if error is None else f"FAILED\n{error}"
+                print(f"  {manager:6} {again:6.1f} s   again (as every later run): {status}")
         shutil.rmtree(work, ignore_errors=True)
 
 

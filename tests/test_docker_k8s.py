@@ -161,6 +161,8 @@ def test_dockerfile_follows_the_manager(baked: Baker, manager: str) -> None:
     for stage in ("full-env", "lean-env"):
         assert "-e ." not in runs(found[stage])
         assert "--editable" not in runs(found[stage])
+        # The images run read-only: the bytecode is written at build, or every start compiles.
+        assert writes_bytecode(manager, found["tools"] + found[stage]), (manager, stage)
     # SERVE_ENV (declared before the first FROM) picks the API's environment: lean or full.
     first_from = next(i for i, (k, _) in enumerate(instructions(dockerfile)) if k == "FROM")
     assert ("ARG", "SERVE_ENV=lean") in instructions(dockerfile)[:first_from]
@@ -667,6 +669,18 @@ def missing_training_module(venv_python: Path, package: str, cwd: Path) -> str |
     assert found is not None, outcome(proc)
     assert found.group(1).split(".")[0] in TRAINING_STACK, outcome(proc)
     return proc.stderr.strip().splitlines()[-1]
+
+
+def writes_bytecode(manager: str, stage: list[tuple[str, str]]) -> bool:
+    """Whether a builder stage installs its packages with their bytecode, per manager."""
+    commands = runs(stage)
+    if manager == "pip":
+        return "pip install" in commands and "--no-compile" not in commands
+    if manager == "uv":
+        env = {k: v for key, args in stage if key == "ENV" for k, v in env_pairs(args).items()}
+        return env.get("UV_COMPILE_BYTECODE") == "1"
+    installs = [part for part in commands.split(" && ") if "poetry install" in part]
+    return bool(installs) and all("--compile" in part for part in installs)
 
 
 def serve_and_probe(app: Path, project: Path, final: list[tuple[str, str]], log_path: Path) -> None:
