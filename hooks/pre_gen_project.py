@@ -30,6 +30,7 @@ SHADOWED_IMPORTS = frozenset(
         "dvc",
         "fastapi",
         "httpx",
+        "httpx2",
         "hypothesis",
         "jinja2",
         "joblib",

@@ -141,6 +141,7 @@ def test_every_dependency_named_in_the_contract_is_refused() -> None:
         "dvc",
         "starlette",
         "httpx",
+        "httpx2",
         "hypothesis",
         "xdist",
         "click",

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-import httpx
 import pytest
 from fastapi.testclient import TestClient
 from jsonschema import Draft202012Validator
@@ -18,6 +17,18 @@ from .conftest import ServeFactory
 JSON = {"content-type": "application/json"}
 BATCH = {"customers": [EXAMPLE_CUSTOMER, EXAMPLE_CUSTOMER]}
 LARGE = {"customers": [EXAMPLE_CUSTOMER] * 9}  # over the "small" app's 2,048 bytes
+
+
+class Answer(Protocol):
+    """What is checked of a TestClient answer (an httpx2 or an httpx response, by version)."""
+
+    @property
+    def status_code(self) -> int: ...
+
+    @property
+    def headers(self) -> Mapping[str, str]: ...
+
+
 #: (client, method, path, request options, expected status): each documented answer.
 CASES: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("ready", "GET", "/health", {}, 200),
@@ -65,7 +76,7 @@ def clients(
 
 
 def documented_schema(
-    openapi: dict[str, Any], method: str, path: str, answer: httpx.Response
+    openapi: dict[str, Any], method: str, path: str, answer: Answer
 ) -> dict[str, Any]:
     """Return the schema /openapi.json publishes for this answer; fail if it publishes none."""
     responses = openapi["paths"][path][method.lower()]["responses"]
