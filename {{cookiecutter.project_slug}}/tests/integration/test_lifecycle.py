@@ -1,4 +1,7 @@
 import json
+import shutil
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -90,9 +93,37 @@ def test_versions_promotion_gate_and_rollback(project: Path) -> None:
 
 def test_promote_without_a_candidate_says_so(project: Path) -> None:
     assert "run train first" in invoke("promote", code=1)
+    assert "no production model in models/ to roll back" in invoke("rollback", code=1)
     invoke("train", "--data", "good.csv")
     assert "already production" in invoke("promote", code=1)
     assert "no model version v9" in invoke("promote", "v9", code=1)
+
+
+def test_reading_the_store_and_rolling_back_load_no_training_stack(
+    project: Path, models_dir: Path
+) -> None:
+    """An operator's `models list|show|history|compare` and `rollback` answer without loading
+    pandas or scikit-learn (seconds of imports): only scoring a candidate needs them."""
+    shutil.copytree(models_dir, MODELS)
+    Path("accepted.json").write_text(json.dumps({"roc_auc": 0.80}))
+    runs = [
+        ["models", "list"],
+        ["models", "show"],
+        ["models", "history"],
+        ["models", "compare", "accepted.json", "accepted.json"],
+        ["rollback"],  # refused: one production version so far
+    ]
+    script = (
+        "import sys\n"
+        "from typer.testing import CliRunner\n"
+        "from {{ cookiecutter.package_name }}.cli import app\n"
+        f"codes = [CliRunner().invoke(app, run).exit_code for run in {runs!r}]\n"
+        "print(codes, sorted({'pandas', 'sklearn'} & set(sys.modules)))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.splitlines()[-1] == "[0, 0, 0, 0, 1] []", done.stdout
 
 
 def test_published_versions_are_never_overwritten(project: Path) -> None:

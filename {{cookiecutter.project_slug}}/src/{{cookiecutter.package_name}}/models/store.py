@@ -173,6 +173,8 @@ def rollback(models_dir: Path, reason: str | None = None) -> dict[str, Any]:
     current = production_version(models_dir)
     if stack and stack[-1] != current and current is not None:
         stack.append(current)  # the pointer moved without its history line (a killed run)
+    if current is None:
+        raise ModelError(f"no production model in {models_dir}/ to roll back; run train first")
     if len(stack) < 2:
         raise ModelError(f"no earlier production version to roll back to from {current}")
     return set_production(models_dir, stack[-2], "rollback", reason)

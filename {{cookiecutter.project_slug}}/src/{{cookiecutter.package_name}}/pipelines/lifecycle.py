@@ -5,16 +5,10 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from ..config import Config, PromotionConfig
-from ..data.load import check_both_classes, load_raw, split_xy
 from ..errors import DataError, ModelError
 from ..models.artifacts import read_metadata
-from ..models.evaluate import compute_metrics
-from ..models.inference import load_predictor
 from ..models.store import (
     HOLDOUT_FILE,
     list_versions,
@@ -23,7 +17,12 @@ from ..models.store import (
     set_production,
     version_dir,
 )
-from .outcome import Tracker
+
+if TYPE_CHECKING:
+    import pandas as pd
+
+    from ..config import Config, PromotionConfig
+    from .outcome import Tracker
 
 #: Metrics where a smaller value is the better model.
 LOWER_IS_BETTER = frozenset({"brier", "log_loss"})
@@ -80,6 +79,10 @@ class Promotion:
 
 def labelled_data(path: Path) -> pd.DataFrame:
     """Read and parse a labelled raw-format CSV that holds both classes."""
+    # Scoring imports pandas and scikit-learn: here, not at the top, so that `models list`,
+    # `models history` and `rollback` answer without loading either.
+    from ..data.load import check_both_classes, load_raw
+
     frame = load_raw(path)
     check_both_classes(frame, str(path), minimum=1)
     return frame
@@ -87,6 +90,10 @@ def labelled_data(path: Path) -> pd.DataFrame:
 
 def score_version(models_dir: Path, version: str, frame: pd.DataFrame) -> dict[str, float]:
     """Return a version's metrics on a parsed labelled frame, at its own threshold."""
+    from ..data.load import split_xy
+    from ..models.evaluate import compute_metrics
+    from ..models.inference import load_predictor
+
     predictor = load_predictor(version_dir(models_dir, version))
     features, target = split_xy(frame)
     return compute_metrics(target, predictor.predict_frame(features), predictor.threshold)

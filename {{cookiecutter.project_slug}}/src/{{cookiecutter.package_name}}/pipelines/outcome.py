@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from ..config import Config
-from .reporting import Evaluation
+if TYPE_CHECKING:  # reporting imports scikit-learn; `models list` and `rollback` need neither
+    from ..config import Config
+    from .reporting import Evaluation
 
 
 @dataclass(frozen=True)
