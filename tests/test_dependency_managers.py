@@ -143,6 +143,31 @@ def test_make_reinstalls_when_a_dev_tool_is_missing_whatever_the_stamp(baked: Ba
         shutil.rmtree(project.path / ".venv")
 
 
+def test_make_passes_paths_with_spaces_parentheses_and_quotes_as_one_word(
+    baked: Baker,
+) -> None:
+    """`make train DATA="telco (1).csv"`: a browser's second download of the Kaggle file."""
+    project = baked()
+    bin_path = project.venv_bin
+    bin_path.mkdir(parents=True)
+    try:
+        (bin_path / "python").symlink_to(sys.executable)
+        for name in ("pytest", "ruff", "mypy"):
+            (bin_path / name).touch()
+        (project.path / ".venv" / ".installed").touch()
+        paths = {"DATA": "my data/telco (1).csv", "INPUT": "O'Brien's.csv", "OUTPUT": "a;b &c.csv"}
+        dry_run = project.make("-n", "train", "predict", *(f"{k}={v}" for k, v in paths.items()))
+        assert dry_run.returncode == 0, outcome(dry_run)
+        words = [shlex.split(line) for line in dry_run.stdout.splitlines()]
+        train = next(line for line in words if "train" in line)
+        predict = next(line for line in words if "predict" in line)
+        assert train[train.index("--data") + 1] == paths["DATA"]
+        assert predict[predict.index("--input") + 1] == paths["INPUT"]
+        assert predict[predict.index("--output") + 1] == paths["OUTPUT"]
+    finally:
+        shutil.rmtree(project.path / ".venv")
+
+
 @pytest.mark.parametrize("manager", MANAGERS)
 def test_makefile_readme_and_ci_install_with_the_chosen_manager(baked: Baker, manager: str) -> None:
     """`make venv`, the README, CI and pyproject state the manager's install, no other's."""

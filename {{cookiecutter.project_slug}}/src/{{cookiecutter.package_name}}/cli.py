@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from . import cli_lifecycle
-from .cli_io import ConfigOption, RawDataOption, console, user_errors
+from .cli_io import ConfigOption, RawDataOption, console, fail, user_errors
 from .cli_io import metrics_table as _metrics_table
 from .cli_io import steps as _steps
 from .config import load_config
@@ -46,7 +46,9 @@ def data_generate(
     rows: Annotated[
         int | None, typer.Option(min=1, help="Customers (default: data.synthetic_rows).")
     ] = None,
-    out: Annotated[Path | None, typer.Option(help="CSV to write (default: data.raw_path).")] = None,
+    out: Annotated[
+        Path | None, typer.Option(help=".csv or .parquet to write (default: data.raw_path).")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Random seed (default: seed).")] = None,
     force: Annotated[bool, typer.Option("--force", help="Replace an existing file.")] = False,
     if_missing: Annotated[
@@ -61,10 +63,13 @@ def data_generate(
     with user_errors():
         settings = load_config(config)
         path = out or settings.data.raw_path
-        if if_missing and path.exists():
+        if if_missing and path.is_file():
             console.print(f"{path} exists; left as it is")
             return
         from .data.synthetic import write_synthetic
+        from .files import check_output_file
+
+        check_output_file(path, "--out")
 
         count = rows or settings.data.synthetic_rows
         chosen_seed = settings.seed if seed is None else seed
@@ -263,6 +268,23 @@ def monitor_drift(
         raise typer.Exit(code=DRIFT_EXIT_CODE)
 
 
+def _listen_problem(host: str, port: int) -> str | None:
+    """Return why ``host:port`` cannot be listened on (in use, unknown host), else None.
+
+    uvicorn would log the error and exit 3, the code ``monitor drift`` gives to drift.
+    """
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    try:
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.bind((host, port))
+    except OSError as error:  # socket.gaierror included: a host name that does not resolve
+        return f"cannot listen on {host}:{port}: {error.strerror or error}"
+    return None
+
+
 @app.command()
 def serve(
     host: Annotated[str | None, typer.Option(help="Address to bind (default: CHURN_HOST).")] = None,
@@ -294,25 +316,35 @@ def serve(
     overrides = {"host": host, "port": port, "log_level": log_level}
     with user_errors():
         settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+    problem = _listen_problem(settings.host, settings.port)
+    if problem is not None:
+        raise fail(problem)
     # Workers build the app from the environment: pass the command-line choices on.
     os.environ[f"{ENV_PREFIX}LOG_LEVEL"] = settings.log_level
     if workers > 1 and MULTIPROC_ENV not in os.environ:  # share /metrics across workers
         os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="churn-metrics-")
     if MULTIPROC_ENV in os.environ:
         prepare_multiprocess_dir(Path(os.environ[MULTIPROC_ENV]))
-    uvicorn.run(
-        f"{__package__}.serving.app:create_app",
-        factory=True,
-        host=settings.host,
-        port=settings.port,
-        workers=workers,
-        log_level=settings.log_level,
-        log_config=logging_config(settings.log_level),
-        access_log=False,  # the app writes its own JSON access log, with request ids
-        server_header=False,
-        # httptools with limits on header size, slow clients and load (serving/server.py).
-        http=f"{__package__}.serving.server:GuardedHttpToolsProtocol",
-        limit_concurrency=settings.max_connections,
-        timeout_keep_alive=settings.keep_alive_timeout,
-        loop=loop,
-    )
+    try:
+        uvicorn.run(
+            f"{__package__}.serving.app:create_app",
+            factory=True,
+            host=settings.host,
+            port=settings.port,
+            workers=workers,
+            log_level=settings.log_level,
+            log_config=logging_config(settings.log_level),
+            access_log=False,  # the app writes its own JSON access log, with request ids
+            server_header=False,
+            # httptools with limits on header size, slow clients and load (serving/server.py).
+            http=f"{__package__}.serving.server:GuardedHttpToolsProtocol",
+            limit_concurrency=settings.max_connections,
+            timeout_keep_alive=settings.keep_alive_timeout,
+            loop=loop,
+        )
+    except SystemExit as exit_:  # uvicorn's exit when it cannot start (bind, app factory)
+        if exit_.code:
+            raise fail(
+                f"the server did not start (exit {exit_.code}); the log above says why"
+            ) from None
+        raise

@@ -99,12 +99,13 @@ def list_versions(config: ConfigOption = None) -> None:
 
     with user_errors():
         settings = load_config(config)
-        production = production_version(settings.paths.models_dir)
-        summaries = version_summaries(settings.paths.models_dir)
+        models_dir = settings.paths.models_dir
+        production = production_version(models_dir)
+        summaries = version_summaries(models_dir)
     if not summaries:
-        raise fail(f"no model versions in {settings.paths.models_dir}/; run train first")
+        raise fail(f"no model versions in {models_dir}/; run train first")
     table = Table(
-        title=f"Model versions in {settings.paths.models_dir}/ (hold-out metrics)",
+        title=f"Model versions in {models_dir}/ (hold-out metrics)",
         caption="* production; `models show VERSION` for the details",
     )
     table.add_column("")
@@ -125,6 +126,13 @@ def list_versions(config: ConfigOption = None) -> None:
     for problem in problems:
         console.print(f"[red]{problem}[/]", highlight=False, soft_wrap=True)
     console.print(f"production: {production}")
+    # Production is what serve, predict and evaluate load: a script checking the store must
+    # see it fail (exit 1), where a broken older version is only listed.
+    listed = {summary["version"]: summary for summary in summaries}
+    if production is not None and production not in listed:
+        raise fail(f"production names {production}, which is not in {models_dir}/versions/")
+    if production is not None and "problem" in listed[production]:
+        raise fail(f"the production version {production} cannot be loaded (see above)")
 
 
 @models_app.command("show")

@@ -113,6 +113,8 @@ class PromotionConfig(_Section):
 
     metric: GateMetric = "roc_auc"
     tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.005
+    #: Fewer labelled rows than this decide nothing: a metric on a handful of rows is chance.
+    min_rows: Annotated[int, Field(ge=1)] = 100
 
 
 class Config(_Section):

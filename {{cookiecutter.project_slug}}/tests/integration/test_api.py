@@ -27,6 +27,9 @@ def test_health_and_ready_answer_200_with_the_model_version(client: TestClient) 
     assert ready.status_code == 200
     assert ready.json()["status"] == "ready"
     assert ready.json()["model_version"]
+    for path in ("/health", "/ready"):  # uptime checkers probe with HEAD
+        head = client.head(path)
+        assert (head.status_code, head.content) == (200, b""), path
 
 
 def test_predict_scores_one_customer_and_echoes_the_id(client: TestClient) -> None:
@@ -227,6 +230,7 @@ def test_without_a_model_the_service_starts_and_answers_503(
         ready = empty.get("/ready")
         assert ready.status_code == 503
         assert "run train first" in ready.json()["reason"]
+        assert empty.head("/ready").status_code == 503
         assert empty.post("/predict", json=CUSTOMER).status_code == 503
         assert empty.get("/model").status_code == 503
 

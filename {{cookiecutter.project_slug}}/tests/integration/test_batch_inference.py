@@ -202,13 +202,36 @@ def test_each_bad_value_is_named_as_parse_raw_names_it(
         score_file(source, tmp_path / "out.csv", settings.paths.models_dir)
 
 
+@pytest.mark.parametrize("kind", ["csv", "parquet"])
 def test_a_missing_column_is_named(
+    tmp_path: Path, trained: tuple[Config, TrainingResult], raw_frame: pd.DataFrame, kind: str
+) -> None:
+    settings, _ = trained
+    lacking = raw_frame.head(20).drop(columns="Contract")
+    parquet = tmp_path / "in.parquet"
+    source = _csv(tmp_path, lacking) if kind == "csv" else write_parquet(lacking, parquet)
+    with pytest.raises(DataError, match=r"missing column\(s\) 'Contract'; expected the raw Telco"):
+        score_file(source, tmp_path / "out.parquet", settings.paths.models_dir)
+
+
+def test_a_repeated_header_column_is_named(
     tmp_path: Path, trained: tuple[Config, TrainingResult], raw_frame: pd.DataFrame
 ) -> None:
     settings, _ = trained
-    source = _csv(tmp_path, raw_frame.drop(columns="Contract"))
-    with pytest.raises(DataError, match=r"missing column.*'Contract'"):
-        score_file(source, tmp_path / "out.parquet", settings.paths.models_dir)
+    frame = raw_frame.head(20).copy()
+    frame.insert(len(frame.columns), "Churn", frame["Churn"], allow_duplicates=True)
+    source = _csv(tmp_path, frame)
+    with pytest.raises(DataError, match=r"the header repeats column\(s\) 'Churn'"):
+        score_file(source, tmp_path / "out.csv", settings.paths.models_dir)
+
+
+def test_a_repeated_customer_is_scored_each_time(
+    tmp_path: Path, trained: tuple[Config, TrainingResult], raw_frame: pd.DataFrame
+) -> None:
+    settings, _ = trained
+    small = raw_frame.head(10)
+    source = _csv(tmp_path, pd.concat([small, small]))
+    assert score_file(source, tmp_path / "out.csv", settings.paths.models_dir).rows == 20
 
 
 def test_it_refuses_to_overwrite_its_input(

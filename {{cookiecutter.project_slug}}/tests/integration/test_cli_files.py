@@ -150,3 +150,24 @@ def test_temporaries_of_a_killed_run_are_removed_by_the_next(project: Path, dead
     assert live_output.exists()  # a running process's temporary is left alone
     trained(project)
     assert not stale_build.exists()
+
+
+def test_data_generate_to_a_folder_names_the_folder(project: Path) -> None:
+    Path("out").mkdir()
+    for extra in ([], ["--force"], ["--if-missing"]):
+        message = one_line_error(["data", "generate", "--rows", "20", "--out", "out", *extra])
+        assert message == "error: --out out is a folder; name a file to write"
+    assert list(Path("out").iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["data", "validate"], ["data", "split"], ["train"]])
+@pytest.mark.usefixtures("no_fitting")
+def test_repeated_customers_are_refused_before_splitting(
+    project: Path, raw_frame: pd.DataFrame, command: list[str]
+) -> None:
+    pd.concat([raw_frame, raw_frame.head(3)]).to_csv("twice.csv", index=False)
+    message = one_line_error([*command, "--data", "twice.csv"])
+    first = raw_frame["customerID"].iloc[0]
+    assert f"must be unique: 3 of {len(raw_frame) + 3} rows repeat an earlier ID" in message
+    assert f"(first: '{first}'," in message
+    assert not Path("data/processed").exists()

@@ -60,6 +60,12 @@ def test_versions_promotion_gate_and_rollback(project: Path) -> None:
     assert any(line.startswith("│ roc_auc *") for line in table)
     assert production_version(MODELS) == first
 
+    raw_frame = pd.read_csv("good.csv")
+    raw_frame.head(99).to_csv("few.csv", index=False)
+    too_few = invoke("promote", "--data", "few.csv", code=1)
+    assert "99 labelled rows, fewer than the 100 the gate needs" in too_few
+    assert production_version(MODELS) == first
+
     assert "--reason" in invoke("promote", "--force", code=1)
     invoke("promote", noisy, "--data", "good.csv", "--force", "--reason", "demo of an override")
     assert production_version(MODELS) == noisy
@@ -124,6 +130,21 @@ def test_reading_the_store_and_rolling_back_load_no_training_stack(
         [sys.executable, "-c", script], capture_output=True, text=True, check=True
     )
     assert done.stdout.splitlines()[-1] == "[0, 0, 0, 0, 1] []", done.stdout
+
+
+def test_models_list_fails_when_production_is_missing_or_broken(
+    project: Path, models_dir: Path
+) -> None:
+    shutil.copytree(models_dir, MODELS)
+    production = production_version(MODELS)
+    assert production is not None
+    metadata = MODELS / "versions" / production / "metadata.json"
+    metadata.write_text(metadata.read_text() + " ")
+    listing = invoke("models", "list", code=1)
+    assert f"the production version {production} cannot be loaded" in listing
+    (MODELS / "versions" / production).rename(MODELS / "versions" / "20200101T000000Z-0badf00d")
+    listing = invoke("models", "list", code=1)
+    assert f"production names {production}, which is not in models/versions/" in listing
 
 
 def test_published_versions_are_never_overwritten(project: Path) -> None:

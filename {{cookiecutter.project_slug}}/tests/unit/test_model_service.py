@@ -7,6 +7,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from {{ cookiecutter.package_name }}.errors import (
     ModelError,
 )
@@ -72,3 +74,26 @@ def test_a_first_load_that_fails_publishes_no_model(tmp_path: Path) -> None:
     assert published == [None]
     assert service.model is None
     assert service.error == "no model"
+
+
+def test_an_unreadable_pointer_is_reported_once_and_the_model_keeps_serving(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    pointer = tmp_path / "production.json"
+    pointer.write_text('{"version": "v1"}')
+    service = ModelService(tmp_path, None, loader_of("v1"), lambda _: None)
+    service.load()
+    pointer.write_text("garbage{")
+    assert not service.stale()
+    assert not service.stale()  # checked again by the next tick: one log line, not one a tick
+    assert service.model is not None
+    assert service.model.version == "v1"
+    assert service.reload_error is not None
+    assert service.reload_error.startswith("production pointer unreadable")
+    assert "not valid JSON" in service.reload_error
+    assert [r.getMessage() for r in caplog.records if r.levelname == "ERROR"] == [
+        f"{service.reload_error}, still serving v1"
+    ]
+    pointer.write_text('{"version": "v1"}')
+    assert not service.stale()
+    assert service.reload_error is None

@@ -1,6 +1,7 @@
 import re
 from pathlib import Path
 
+import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.data.load import parse_raw
@@ -79,3 +80,15 @@ def test_the_drift_option_shifts_the_population_reproducibly() -> None:
     assert drifted["tenure"].mean() < base["tenure"].mean()
     assert drifted["MonthlyCharges"].mean() > base["MonthlyCharges"].mean()
     assert drifted["Churn"].mean() > base["Churn"].mean()
+
+
+def test_a_parquet_name_gets_parquet_with_the_same_text_columns(tmp_path: Path) -> None:
+    path = write_synthetic(tmp_path / "raw.parquet", rows=30, seed=2)
+    assert path.read_bytes()[:4] == b"PAR1"
+    pd.testing.assert_frame_equal(pd.read_parquet(path), generate(30, seed=2), check_dtype=False)
+
+
+def test_an_unknown_extension_is_refused_before_writing(tmp_path: Path) -> None:
+    with pytest.raises(DataError, match=r"--out .*raw\.txt: unknown extension '\.txt'"):
+        write_synthetic(tmp_path / "raw.txt", rows=30)
+    assert list(tmp_path.iterdir()) == []

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import pandas as pd
@@ -16,53 +18,101 @@ from .schema import (
     ID_COLUMN,
     INTEGER_COLUMNS,
     NUMERIC_RANGES,
-    RAW_COLUMNS,
     TARGET_COLUMN,
     YES,
 )
-from .validate import describe_failure, validate_parsed
+from .validate import check_unique_ids, describe_failure, require_columns, validate_parsed
 
-# Text as in the file; "utf-8-sig" also accepts a CSV re-saved with a byte-order mark.
+Format = Literal["csv", "parquet"]
+#: Raw-format files by extension: ``predict`` and ``data generate`` take both formats.
+EXTENSIONS: dict[str, Format] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
+#: The first bytes of every Parquet file.
+_PARQUET_MAGIC = b"PAR1"
+#: Text as in the file; "utf-8-sig" also accepts a CSV re-saved with a byte-order mark.
+_ENCODING = "utf-8-sig"
 _READ_OPTIONS = {
     "dtype": str,
     "keep_default_na": False,
     "na_filter": False,
-    "encoding": "utf-8-sig",
+    "encoding": _ENCODING,
 }
+_CSV_ERRORS = (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error)
+
+
+def file_format(path: Path, option: str) -> Format:
+    """Return the format named by a file's extension; refuse any other extension."""
+    found = EXTENSIONS.get(path.suffix.lower())
+    if found is None:
+        known = ", ".join(EXTENSIONS)
+        raise DataError(f"{option} {path}: unknown extension {path.suffix!r}; use one of {known}")
+    return found
+
+
+def unreadable_csv(path: Path, exc: Exception) -> DataError:
+    """Return the one-line error for a file the CSV parser refused (its message flattened)."""
+    return DataError(f"{path}: not a readable CSV file ({' '.join(str(exc).split())})")
 
 
 def _check_file(path: Path) -> None:
     if not path.is_file():
         raise DataError(f"data file not found: {path}")
+    with path.open("rb") as handle:
+        if handle.read(len(_PARQUET_MAGIC)) == _PARQUET_MAGIC:
+            raise DataError(
+                f"{path}: a Parquet file; this command reads the raw Telco CSV "
+                "(only `predict` reads Parquet)"
+            )
+
+
+def read_header(path: Path) -> list[str]:
+    """Return the column names in a CSV's first line, as written."""
+    try:
+        with path.open(encoding=_ENCODING, newline="") as handle:
+            return next(csv.reader(handle), [])
+    except (UnicodeDecodeError, csv.Error) as exc:
+        raise unreadable_csv(path, exc) from None
+
+
+def _check_row_lengths(path: Path, raw: pd.DataFrame) -> None:
+    """Raise ``DataError`` naming the first row with fewer fields than the header.
+
+    The parser pads a short row with blanks; a valid file never has a blank last
+    column (``Churn`` or a number), so the file is read again only when one is blank.
+    """
+    if raw.empty or not (raw.iloc[:, -1] == "").any():
+        return
+    width = len(raw.columns)
+    with path.open(encoding=_ENCODING, newline="") as handle:
+        rows = (fields for fields in csv.reader(handle) if fields)  # blank lines are skipped
+        next(rows, None)
+        for number, fields in enumerate(rows, start=1):
+            if len(fields) < width:
+                raise DataError(
+                    f"{path}: data row {number} has {len(fields)} fields; the header has {width}"
+                )
 
 
 def read_raw(path: Path) -> pd.DataFrame:
     """Read a raw CSV with every value kept as the text in the file."""
     _check_file(path)
+    require_columns(read_header(path), (), str(path))
     try:
-        return pd.read_csv(path, **_READ_OPTIONS)
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
+        raw = pd.read_csv(path, **_READ_OPTIONS)
+    except _CSV_ERRORS as exc:
+        raise unreadable_csv(path, exc) from None
+    _check_row_lengths(path, raw)
+    return raw
 
 
 def iter_raw(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
     """Yield a raw CSV in chunks of at most ``chunk_size`` rows, values kept as text."""
     _check_file(path)
+    require_columns(read_header(path), (), str(path))
     try:
         with pd.read_csv(path, chunksize=chunk_size, **_READ_OPTIONS) as reader:
             yield from reader
-    except (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
-
-
-def _check_columns(raw: pd.DataFrame, required: tuple[str, ...], source: str) -> None:
-    missing = [column for column in required if column not in raw.columns]
-    if missing:
-        names = ", ".join(repr(column) for column in missing)
-        raise DataError(
-            f"{source}: missing column(s) {names}; expected the raw Telco columns "
-            f"{', '.join(RAW_COLUMNS)}"
-        )
+    except _CSV_ERRORS as exc:
+        raise unreadable_csv(path, exc) from None
 
 
 def _to_number(raw: pd.DataFrame, column: str, source: str) -> pd.Series:
@@ -115,10 +165,12 @@ def parse_raw(
     """Turn a raw text frame into typed, validated columns; the input frame is not changed.
 
     ``TotalCharges`` is blank for customers with tenure 0 and becomes NaN; ``Churn`` becomes
-    1 for "Yes" and 0 for "No". Extra columns are ignored.
+    1 for "Yes" and 0 for "No". Extra columns are ignored. Labelled rows (``require_target``:
+    data to train or evaluate on) must have unique ``customerID``s, so no customer counts
+    twice or lands in both the training and the hold-out rows; customers to score may repeat.
     """
     required = (ID_COLUMN, *FEATURE_COLUMNS) + ((TARGET_COLUMN,) if require_target else ())
-    _check_columns(raw, required, source)
+    require_columns(list(raw.columns), required, source)
     parsed = pd.DataFrame(index=raw.index)
     parsed[ID_COLUMN] = raw[ID_COLUMN].astype(object)
     for column in FEATURE_COLUMNS:
@@ -128,7 +180,10 @@ def parse_raw(
             parsed[column] = _to_number(raw, column, source)
     if require_target:
         parsed[TARGET_COLUMN] = _to_target(raw, source)
-    return validate_parsed(parsed, require_target=require_target, source=source)
+    validated = validate_parsed(parsed, require_target=require_target, source=source)
+    if require_target:
+        check_unique_ids(validated, source)
+    return validated
 
 
 def load_raw(path: Path, *, require_target: bool = True) -> pd.DataFrame:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -20,21 +18,10 @@ from .schema import (
     INTEGER_COLUMNS,
     NUMERIC_FEATURES,
     NUMERIC_RANGES,
-    RAW_COLUMNS,
 )
+from .validate import require_columns
 
 _LEVELS = {column: pa.array(levels, pa.string()) for column, levels in CATEGORICAL_LEVELS.items()}
-
-
-def require_columns(names: Sequence[str], required: Sequence[str], source: str) -> None:
-    """Raise ``DataError`` naming the required columns that ``names`` lacks."""
-    missing = [column for column in required if column not in names]
-    if missing:
-        listed = ", ".join(repr(column) for column in missing)
-        raise DataError(
-            f"{source}: missing column(s) {listed}; expected the raw Telco columns "
-            f"{', '.join(RAW_COLUMNS)}"
-        )
 
 
 def _all(mask: pa.Array) -> bool:

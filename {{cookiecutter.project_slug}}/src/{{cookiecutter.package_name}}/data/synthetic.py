@@ -12,6 +12,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..files import atomic_path
+from .load import file_format
 from .schema import (
     CATEGORICAL_LEVELS,
     INTERNET_ADDONS,
@@ -225,10 +226,17 @@ def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.Dat
 def write_synthetic(
     path: Path, rows: int = 7043, seed: int = 42, *, overwrite: bool = False, drift: bool = False
 ) -> Path:
-    """Write a synthetic raw CSV to ``path`` atomically; refuse to replace a file by default."""
+    """Write a synthetic raw file atomically, CSV or Parquet by extension (text columns both).
+
+    An existing file is replaced only with ``overwrite``.
+    """
+    kind = file_format(path, "--out")
     if path.exists() and not overwrite:
         raise DataError(f"{path} already exists; pass --force to replace it")
     frame = generate(rows, seed, drift=drift)
     with atomic_path(path) as tmp:
-        frame.to_csv(tmp, index=False)
+        if kind == "parquet":
+            frame.to_parquet(tmp, index=False)
+        else:
+            frame.to_csv(tmp, index=False)
     return path

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+from collections.abc import Sequence
 from functools import lru_cache
 
 import numpy as np
@@ -15,8 +17,39 @@ from .schema import (
     ID_COLUMN,
     INTEGER_COLUMNS,
     NUMERIC_RANGES,
+    RAW_COLUMNS,
     TARGET_COLUMN,
 )
+
+#: How many repeated customer IDs an error quotes.
+_QUOTED_IDS = 3
+
+
+def require_columns(names: Sequence[str], required: Sequence[str], source: str) -> None:
+    """Raise ``DataError`` naming a header that repeats a column, or the required ones missing."""
+    repeated = [name for name, count in Counter(names).items() if count > 1]
+    if repeated:
+        listed = ", ".join(repr(name) for name in repeated)
+        raise DataError(f"{source}: the header repeats column(s) {listed}; name each column once")
+    missing = [column for column in required if column not in names]
+    if missing:
+        listed = ", ".join(repr(column) for column in missing)
+        raise DataError(
+            f"{source}: missing column(s) {listed}; expected the raw Telco columns "
+            f"{', '.join(RAW_COLUMNS)}"
+        )
+
+
+def check_unique_ids(frame: pd.DataFrame, source: str) -> None:
+    """Raise ``DataError`` if a customer ID repeats (one customer must not be counted twice)."""
+    repeats = frame[ID_COLUMN].duplicated()
+    if repeats.any():
+        first = frame.loc[repeats, ID_COLUMN].drop_duplicates().head(_QUOTED_IDS)
+        quoted = ", ".join(repr(str(value)) for value in first)
+        raise DataError(
+            f"{source}: column '{ID_COLUMN}' must be unique: {int(repeats.sum())} of "
+            f"{len(frame)} rows repeat an earlier ID (first: {quoted})"
+        )
 
 
 @lru_cache(maxsize=2)
@@ -48,9 +81,12 @@ def describe_failure(
     """Return one line naming the column, how many rows fail, why, and the first bad value."""
     first_index = bad.index[0]
     row = int(first_index) + 1 if isinstance(first_index, int | np.integer) else first_index
+    value = bad.iloc[0]
+    if isinstance(value, np.generic):  # np.int64(-4) -> -4, as it stands in the file
+        value = value.item()
     return (
         f"{source}: column '{column}': {len(bad)} of {total} rows invalid ({expectation}); "
-        f"first bad value {bad.iloc[0]!r} at data row {row}"
+        f"first bad value {value!r} at data row {row}"
     )
 
 

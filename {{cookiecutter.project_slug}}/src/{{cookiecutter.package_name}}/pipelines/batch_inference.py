@@ -10,6 +10,7 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
+from ..data.load import file_format
 from ..data.parse_arrow import parse_batch
 from ..data.schema import ID_COLUMN
 from ..errors import DataError
@@ -17,7 +18,7 @@ from ..files import atomic_path
 from ..models.encoding import Columns
 from ..models.inference import load_predictor
 from ..models.predict import churn_labels
-from .batch_io import batch_reader, batch_writer, count_rows, file_format, shard_bounds
+from .batch_io import batch_reader, batch_writer, count_rows, shard_bounds
 
 #: The output columns: ``churn`` is a boolean, as in the API's JSON answers.
 OUTPUT_SCHEMA = pa.schema(

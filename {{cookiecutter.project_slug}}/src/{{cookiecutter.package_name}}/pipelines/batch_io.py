@@ -2,22 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Literal
 
 import pyarrow as pa
 import pyarrow.csv as pa_csv
 import pyarrow.parquet as pq
 
-from ..data.parse_arrow import require_columns
+from ..data.load import Format, file_format, read_header, unreadable_csv
 from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, ID_COLUMN
+from ..data.validate import require_columns
 from ..errors import DataError
 
-Format = Literal["csv", "parquet"]
-EXTENSIONS: dict[str, Format] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 #: The columns scoring reads; any others (``Churn``, extras) are skipped unread.
 INPUT_COLUMNS = (ID_COLUMN, *FEATURE_COLUMNS)
 #: Bytes of CSV parsed per block: about 200 bytes a row, between 1 MiB and 64 MiB.
@@ -26,30 +23,13 @@ _ROW_BYTES, _MIN_BLOCK, _MAX_BLOCK = 200, 1 << 20, 1 << 22
 _CATEGORIES = dict.fromkeys(CATEGORICAL_FEATURES, pa.dictionary(pa.int32(), pa.string()))
 
 
-def file_format(path: Path, option: str) -> Format:
-    """Return the format named by a file's extension; refuse any other extension."""
-    found = EXTENSIONS.get(path.suffix.lower())
-    if found is None:
-        known = ", ".join(EXTENSIONS)
-        raise DataError(f"{option} {path}: unknown extension {path.suffix!r}; use one of {known}")
-    return found
-
-
 def _check_file(path: Path) -> None:
     if not path.is_file():
         raise DataError(f"data file not found: {path}")
 
 
-def _csv_header(path: Path) -> list[str]:
-    try:
-        with path.open(encoding="utf-8-sig", newline="") as handle:
-            return next(csv.reader(handle), [])
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
-
-
 def _open_csv(path: Path, chunk_size: int, columns: tuple[str, ...]) -> pa_csv.CSVStreamingReader:
-    header = _csv_header(path)
+    header = read_header(path)
     require_columns(header, columns, str(path))
     block = min(max(chunk_size * _ROW_BYTES, _MIN_BLOCK), _MAX_BLOCK)
     try:
@@ -64,14 +44,19 @@ def _open_csv(path: Path, chunk_size: int, columns: tuple[str, ...]) -> pa_csv.C
             ),
         )
     except (pa.ArrowInvalid, UnicodeDecodeError) as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
+        raise unreadable_csv(path, exc) from None
 
 
 def _parquet(path: Path) -> pq.ParquetFile:
+    """Open a Parquet file that has the scoring columns (each named once), categories as codes."""
     try:
+        names = pq.read_schema(path).names
+        # Checked first: a missing column read as a dictionary would raise a bare KeyError.
+        require_columns(names, INPUT_COLUMNS, str(path))
         return pq.ParquetFile(path, read_dictionary=list(CATEGORICAL_FEATURES))
     except (pa.ArrowInvalid, OSError) as exc:
-        raise DataError(f"{path}: not a readable Parquet file ({exc})") from None
+        reason = " ".join(str(exc).split())
+        raise DataError(f"{path}: not a readable Parquet file ({reason})") from None
 
 
 def count_rows(path: Path) -> int:
@@ -92,7 +77,7 @@ def _read_csv(path: Path, chunk_size: int, columns: tuple[str, ...]) -> Iterator
     try:
         yield from reader
     except pa.ArrowInvalid as exc:
-        raise DataError(f"{path}: not a readable CSV file ({exc})") from None
+        raise unreadable_csv(path, exc) from None
 
 
 def _read_parquet(
@@ -100,7 +85,6 @@ def _read_parquet(
 ) -> Iterator[tuple[int, pa.RecordBatch]]:
     """Yield ``(first row, batch)`` from the row groups that overlap ``[start, stop)``."""
     parquet = _parquet(path)
-    require_columns(parquet.schema_arrow.names, INPUT_COLUMNS, str(path))
     groups, offsets, at = [], [], 0
     for group in range(parquet.num_row_groups):
         size = parquet.metadata.row_group(group).num_rows

@@ -38,12 +38,20 @@ class Comparison:
     candidate_metrics: dict[str, float]
     baseline_metrics: dict[str, float] | None
     gate: PromotionConfig
+    rows: int | None = None  # labelled rows scored (None: metrics read from files)
+
+    @property
+    def too_few_rows(self) -> bool:
+        """Return True if the models were scored on fewer rows than the gate needs."""
+        return self.rows is not None and self.rows < self.gate.min_rows
 
     @property
     def passed(self) -> bool:
         """Return True if the candidate is not worse than the baseline beyond the tolerance."""
         if self.baseline_metrics is None:
             return True
+        if self.too_few_rows:
+            return False
         metric, tolerance = self.gate.metric, self.gate.tolerance
         new, old = self.candidate_metrics[metric], self.baseline_metrics[metric]
         if metric in LOWER_IS_BETTER:
@@ -56,6 +64,11 @@ class Comparison:
         metric, tolerance = self.gate.metric, self.gate.tolerance
         if self.baseline_metrics is None:
             return f"no {metric} to compare with: {self.candidate} passes"
+        if self.too_few_rows:
+            return (
+                f"{self.candidate} is refused: {self.rows} labelled rows, fewer than the "
+                f"{self.gate.min_rows} the gate needs (promotion.min_rows)"
+            )
         new, old = self.candidate_metrics[metric], self.baseline_metrics[metric]
         word = "passes" if self.passed else "is refused"
         return (
@@ -125,6 +138,7 @@ def compare(config: Config, candidate: str, data_path: Path | None = None) -> Co
         candidate_metrics=score_version(models_dir, candidate, frame),
         baseline_metrics=baseline,
         gate=config.promotion,
+        rows=len(frame),
     )
 
 

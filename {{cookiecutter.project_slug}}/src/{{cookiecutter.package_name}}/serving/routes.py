@@ -136,6 +136,12 @@ async def ready(state: StateDep) -> Response:
     return json_response(answer)
 
 
+# Uptime checkers and load balancers often probe with HEAD: the same answers, without a body
+# (the server drops it). Left out of the schema, where HTTP implies HEAD beside GET.
+for _path, _endpoint in (("/health", health), ("/ready", ready)):
+    router.add_api_route(_path, _endpoint, methods=["HEAD"], include_in_schema=False)
+
+
 @router.get(
     "/model",
     response_model=ModelInfo,

@@ -86,11 +86,22 @@ class ModelService:
             self.publish(self.model)
 
     def wanted_version(self) -> str | None:
-        """Return the version the production pointer names (None: no pointer or unreadable)."""
+        """Return the version the production pointer names (None: no pointer or unreadable).
+
+        An unreadable pointer (a hand edit, a torn copy) is logged once and shown as
+        ``reload_error``; the loaded model keeps serving until the pointer reads again.
+        """
         try:
-            return production_version(self.models_dir)
-        except ChurnError:
+            wanted = production_version(self.models_dir)
+        except ChurnError as exc:
+            reason = f"production pointer unreadable ({exc})"
+            if self.model is not None and self.reload_error != reason:
+                self.reload_error = reason
+                logger.error("%s, still serving %s", reason, self.model.version)
             return None
+        if self.reload_error is not None and self.reload_error.startswith("production pointer"):
+            self.reload_error = None
+        return wanted
 
     def stale(self) -> bool:
         """Return True if production names another version than the loaded one.
