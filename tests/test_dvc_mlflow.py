@@ -131,6 +131,23 @@ def test_dvc_yaml_stages_call_existing_commands_and_known_params(baked: Baker) -
     assert re.search(r'^\s+"dvc>=', baked_project.read("pyproject.toml"), re.MULTILINE)
 
 
+def test_with_dvc_git_keeps_the_pointer_and_the_uncached_reports(baked: Baker) -> None:
+    """A clone plus `dvc pull` serves the same production version and diffs the plots."""
+    project = baked(use_dvc=True)
+    project.git("init", "-q")
+    committed = [
+        "models/production.json",
+        "models/history.jsonl",
+        "reports/metrics.json",
+        "reports/feature_importance.csv",
+        "reports/plots/roc.csv",
+        "reports/figures/roc_curve.png",
+    ]
+    left_out = ["models/versions/v1/model.onnx", "data/raw/telco_churn.csv", "dvc_plots/index.html"]
+    ignored = run(["git", "check-ignore", "--no-index", *committed, *left_out], cwd=project.path)
+    assert ignored.stdout.split() == left_out, outcome(ignored)
+
+
 def test_hook_without_dvc_warns_and_keeps_the_project(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

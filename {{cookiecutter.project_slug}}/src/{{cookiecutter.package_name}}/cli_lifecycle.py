@@ -129,9 +129,14 @@ def list_versions(config: ConfigOption = None) -> None:
     # Production is what serve, predict and evaluate load: a script checking the store must
     # see it fail (exit 1), where a broken older version is only listed.
     listed = {summary["version"]: summary for summary in summaries}
-    if production is not None and production not in listed:
+    if production is None:
+        raise fail(
+            f"no production version: {models_dir}/production.json is missing; "
+            "`promote VERSION` names one"
+        )
+    if production not in listed:
         raise fail(f"production names {production}, which is not in {models_dir}/versions/")
-    if production is not None and "problem" in listed[production]:
+    if "problem" in listed[production]:
         raise fail(f"the production version {production} cannot be loaded (see above)")
 
 

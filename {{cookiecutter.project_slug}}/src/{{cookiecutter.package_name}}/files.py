@@ -19,11 +19,16 @@ _CHUNK = 1 << 20
 TMP_SUFFIX = ".tmp"
 
 
-def _default_mode() -> int:
-    """Return the permission bits a newly created file gets under the current umask."""
+def default_mode(*, directory: bool = False) -> int:
+    """Return the permission bits a new file (or folder) gets under the current umask.
+
+    ``tempfile`` creates 0600 files and 0700 folders; what is published must be readable as
+    ``open``/``mkdir`` would leave it, say by the image's non-root user (files copied in
+    keep their mode).
+    """
     umask = os.umask(0)
     os.umask(umask)
-    return 0o666 & ~umask
+    return (0o777 if directory else 0o666) & ~umask
 
 
 def _alive(pid: int) -> bool:
@@ -82,7 +87,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     tmp = Path(tmp_name)
     try:
         yield tmp
-        os.chmod(tmp, _default_mode())  # mkstemp creates 0600; honour the umask instead
+        os.chmod(tmp, default_mode())  # mkstemp creates 0600; honour the umask instead
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)

@@ -145,6 +145,9 @@ def test_models_list_fails_when_production_is_missing_or_broken(
     (MODELS / "versions" / production).rename(MODELS / "versions" / "20200101T000000Z-0badf00d")
     listing = invoke("models", "list", code=1)
     assert f"production names {production}, which is not in models/versions/" in listing
+    (MODELS / "production.json").unlink()  # a clone that got the versions alone
+    listing = invoke("models", "list", code=1)
+    assert "no production version: models/production.json is missing" in listing
 
 
 def test_published_versions_are_never_overwritten(project: Path) -> None:

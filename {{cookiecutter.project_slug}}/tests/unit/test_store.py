@@ -42,6 +42,16 @@ def build_and_fail(models_dir: Path) -> None:
         raise RuntimeError("killed")
 
 
+def test_a_published_version_is_readable_by_other_users(tmp_path: Path) -> None:
+    """An image copies models/ as it is and serves it as a non-root user."""
+    previous = os.umask(0o022)
+    try:
+        published(tmp_path, "v1")
+    finally:
+        os.umask(previous)
+    assert (tmp_path / "versions" / "v1").stat().st_mode & 0o777 == 0o755
+
+
 def test_a_failed_build_leaves_nothing(tmp_path: Path) -> None:
     with pytest.raises(RuntimeError):
         build_and_fail(tmp_path)

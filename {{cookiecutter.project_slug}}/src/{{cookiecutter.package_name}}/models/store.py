@@ -25,7 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, OutputError
-from ..files import check_writable_dir, fsync_dir, remove_stale, write_json
+from ..files import check_writable_dir, default_mode, fsync_dir, remove_stale, write_json
 from .metadata import VERSION_PATTERN
 
 VERSIONS_DIR = "versions"
@@ -193,6 +193,7 @@ def staging(models_dir: Path) -> Iterator[Path]:
     prepare(models_dir)
     build = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}.", dir=models_dir))
     try:
+        os.chmod(build, default_mode(directory=True))  # mkdtemp's 0700 would be published
         yield build
     finally:
         if build.exists():
