@@ -216,6 +216,8 @@ def predict(
             TextColumn("{task.completed:,} rows"),
             TimeElapsedColumn(),
             console=console,
+            transient=True,  # the summary line replaces it; an error leaves no half bar
+            disable=not console.is_terminal,  # nothing in a log or a pipe
         ) as progress,
     ):
         task = progress.add_task("score", total=None)

@@ -43,6 +43,7 @@ def test_generate_train_evaluate_predict(project: Path) -> None:
     result = runner.invoke(app, ["predict", "--input", str(raw), "--output", "scored.csv"])
     assert result.exit_code == 0, result.output
     assert "Scored 500 rows" in result.output
+    assert "Scoring" not in result.output  # no progress bar where output is not a terminal
     scored = pd.read_csv("scored.csv")
     assert list(scored.columns) == ["customerID", "churn_probability", "churn"]
     assert scored["churn"].dtype == bool

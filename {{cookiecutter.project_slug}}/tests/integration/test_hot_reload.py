@@ -92,19 +92,33 @@ def test_a_version_that_fails_to_load_is_refused_and_the_old_one_keeps_serving(
         assert (answer.status_code, answer.json()["model_version"]) == (200, old)
 
 
+def exported(client: TestClient) -> dict[str, float]:
+    """Return the model's figures in a scrape of /metrics: training rate, expected share."""
+    figures = {}
+    for family in text_string_to_metric_families(client.get("/metrics").text):
+        if family.name in ("churn_model_training_churn_rate", "churn_model_expected_churn_share"):
+            (sample,) = family.samples
+            figures[family.name] = sample.value
+    return figures
+
+
 def training_churn_rate(client: TestClient) -> float | None:
     """Return churn_model_training_churn_rate from a scrape of /metrics (None: absent)."""
-    for family in text_string_to_metric_families(client.get("/metrics").text):
-        if family.name == "churn_model_training_churn_rate":
-            (sample,) = family.samples
-            return sample.value
-    return None
+    return exported(client).get("churn_model_training_churn_rate")
+
+
+def recorded(version: Path) -> dict[str, float]:
+    """Return the figures a version's metadata.json records, by the metric exporting each."""
+    metadata = json.loads((version / METADATA_FILE).read_text())
+    return {
+        "churn_model_training_churn_rate": metadata["data"]["churn_rate"],
+        "churn_model_expected_churn_share": metadata["metrics"]["predicted_churn_share"],
+    }
 
 
 def recorded_churn_rate(version: Path) -> float:
     """Return the training churn rate saved in a version's metadata.json."""
-    rate: float = json.loads((version / METADATA_FILE).read_text())["data"]["churn_rate"]
-    return rate
+    return recorded(version)["churn_model_training_churn_rate"]
 
 
 def test_a_service_started_before_training_loads_the_first_version(
@@ -113,11 +127,11 @@ def test_a_service_started_before_training_loads_the_first_version(
     empty = tmp_path / "later"
     with serve(empty, **FAST) as client:
         assert client.get("/ready").status_code == 503
-        assert training_churn_rate(client) is None  # absent, not 0: no alert on a guess
+        assert exported(client) == {}  # absent, not 0: no alert on a guess
         shutil.copytree(store / "versions", empty / "versions")  # as train: version first,
         shutil.copy(store / "production.json", empty / "production.json")  # then the pointer
         wait_for(lambda: client.get("/ready").status_code == 200)
-        assert training_churn_rate(client) == recorded_churn_rate(production_dir(store))
+        assert exported(client) == recorded(production_dir(store))
 
 
 def test_the_exported_training_churn_rate_follows_a_hot_swap(

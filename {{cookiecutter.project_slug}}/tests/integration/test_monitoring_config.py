@@ -88,17 +88,33 @@ def test_metrics_carry_the_model_version_and_process_metrics(exported: set[str])
     assert {"churn_model_info", "process_cpu_seconds_total", "python_info"} <= exported
 
 
-def test_the_churn_share_alert_reads_the_training_rate_the_service_exports(
-    exported: set[str],
+@pytest.mark.parametrize(
+    ("record", "metric"),
+    [
+        ("churn:model:expected_churn_share", "churn_model_expected_churn_share"),
+        ("churn:training:churn_rate", "churn_model_training_churn_rate"),
+    ],
+)
+def test_the_model_figures_the_rules_read_are_exported(
+    exported: set[str], record: str, metric: str
 ) -> None:
     (recording,) = (
+        rule for group in rule_groups() for rule in group["rules"] if rule.get("record") == record
+    )
+    assert metric_names(recording["expr"]) == {metric}
+    assert metric in exported
+
+
+def test_the_churn_share_alert_compares_with_the_hold_out_share_not_the_churn_rate() -> None:
+    """A threshold away from 0.5, or class weights, predicts more or fewer churners."""
+    (alert,) = (
         rule
         for group in rule_groups()
         for rule in group["rules"]
-        if rule.get("record") == "churn:training:churn_rate"
+        if rule.get("alert") == "ChurnPredictedShareShifted"
     )
-    assert metric_names(recording["expr"]) == {"churn_model_training_churn_rate"}
-    assert "churn_model_training_churn_rate" in exported
+    assert "churn:model:expected_churn_share" in alert["expr"]
+    assert "churn:training:churn_rate" not in alert["expr"]
 
 
 def test_each_alert_has_a_unit_test() -> None:

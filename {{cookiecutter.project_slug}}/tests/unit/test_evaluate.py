@@ -35,6 +35,9 @@ def test_the_threshold_moves_the_labels() -> None:
     probabilities = np.array([0.3, 0.4, 0.9, 0.2])
     assert compute_metrics(target, probabilities, 0.5)["recall"] == 0.5
     assert compute_metrics(target, probabilities, 0.35)["recall"] == 1.0
+    # The share the service's churn-share alert expects: 1 then 2 of 4 predicted to churn.
+    assert compute_metrics(target, probabilities, 0.5)["predicted_churn_share"] == 0.25
+    assert compute_metrics(target, probabilities, 0.35)["predicted_churn_share"] == 0.5
 
 
 def test_feature_importance_equals_scikit_learns_permutation_importance(

@@ -21,7 +21,17 @@ from sklearn.utils import check_random_state
 from ..features.build import feature_blocks
 from .predict import churn_labels
 
-METRIC_NAMES = ("roc_auc", "pr_auc", "f1", "precision", "recall", "accuracy", "brier", "log_loss")
+METRIC_NAMES = (
+    "roc_auc",
+    "pr_auc",
+    "f1",
+    "precision",
+    "recall",
+    "accuracy",
+    "brier",
+    "log_loss",
+    "predicted_churn_share",
+)
 
 
 def compute_metrics(
@@ -41,6 +51,10 @@ def compute_metrics(
         "accuracy": accuracy_score(target, predicted),
         "brier": brier_score_loss(target, probabilities),
         "log_loss": log_loss(target, probabilities, labels=[0, 1]),
+        # What the service's share of churn predictions should be on customers like these:
+        # the churn-share alert compares with it (not with the churn rate: a threshold
+        # below or above 0.5 predicts more or fewer churners than there are).
+        "predicted_churn_share": predicted.mean(),
     }
     return {name: round(float(value), 6) for name, value in metrics.items()}
 

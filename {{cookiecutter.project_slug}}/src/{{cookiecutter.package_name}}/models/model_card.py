@@ -13,6 +13,8 @@ _METRIC_HELP = {
     "accuracy": "share of correct labels at the threshold",
     "brier": "mean squared error of the probabilities (lower is better)",
     "log_loss": "cross-entropy of the probabilities (lower is better)",
+    "predicted_churn_share": "share predicted to churn at the threshold (the service's alert "
+    "compares live traffic with it)",
 }
 
 

@@ -162,9 +162,15 @@ def create_app(settings: ServingSettings | None = None, loader: Loader = load_pr
             metrics.set_model(None, None)
             return
         # A loader of the Loader protocol (a benchmark's constant model, say) may record no
-        # training data: then the rate is not exported and the churn-share alert stays quiet.
+        # training data, and a model trained before `predicted_churn_share` was measured has
+        # none: what is missing is not exported, and the churn-share alert stays quiet.
         rate = model.metadata.get("data", {}).get("churn_rate")
-        metrics.set_model(model.version, None if rate is None else float(rate))
+        share = model.metadata.get("metrics", {}).get("predicted_churn_share")
+        metrics.set_model(
+            model.version,
+            None if rate is None else float(rate),
+            None if share is None else float(share),
+        )
 
     service = ModelService(settings.models_dir, settings.threshold, loader, publish_model)
     state = AppState(

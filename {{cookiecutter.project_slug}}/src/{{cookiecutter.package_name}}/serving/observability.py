@@ -77,6 +77,16 @@ def configure_logging(level: str) -> None:
 
 #: Latency buckets in seconds, from a cached single-row answer to a slow large batch.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
+TRAINING_CHURN_RATE = "churn_model_training_churn_rate"
+EXPECTED_CHURN_SHARE = "churn_model_expected_churn_share"
+#: The loaded model's own figures, exported while it serves (help texts).
+MODEL_GAUGES = {
+    TRAINING_CHURN_RATE: "Churn rate of the loaded model's training data.",
+    EXPECTED_CHURN_SHARE: (
+        "Share of its hold-out the loaded model predicted to churn, at its threshold: "
+        "the churn-share alert compares the served share with it."
+    ),
+}
 KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
@@ -131,16 +141,23 @@ class ServiceMetrics:
             registry=self.registry,
             multiprocess_mode="livemax",
         )
-        #: Created with the first model, so the series is absent (not 0) until one loads.
-        self.training_churn_rate: Gauge | None = None
+        #: Created with the first model, so the series are absent (not 0) until one loads.
+        self._model_gauges: dict[str, Gauge] = {}
         self._version: str | None = None
         self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
-    def set_model(self, version: str | None, training_churn_rate: float | None) -> None:
+    def set_model(
+        self,
+        version: str | None,
+        training_churn_rate: float | None,
+        expected_churn_share: float | None = None,
+    ) -> None:
         """Record which model is loaded (``None``: none, the service is not ready).
 
-        ``training_churn_rate`` is the churn rate of the model's training data: the alert on
-        the predicted churn share compares with it, so it follows every hot swap.
+        ``training_churn_rate`` is the churn rate of the model's training data, and
+        ``expected_churn_share`` the share of its hold-out it predicted to churn (at its
+        threshold): the alert on the predicted churn share compares with the latter, so
+        both follow every hot swap. A value the model does not record is not exported.
         """
         self.model_ready.set(version is not None)
         if self._version not in (None, version):
@@ -152,23 +169,26 @@ class ServiceMetrics:
         if version is not None:
             self.model_info.labels(version=version).set(1)
         self._version = version
-        self._set_training_churn_rate(training_churn_rate if version is not None else None)
+        loaded = version is not None
+        self._set_model_gauge(TRAINING_CHURN_RATE, training_churn_rate if loaded else None)
+        self._set_model_gauge(EXPECTED_CHURN_SHARE, expected_churn_share if loaded else None)
 
-    def _set_training_churn_rate(self, rate: float | None) -> None:
-        """Export the training churn rate of the loaded model; remove it without a model."""
-        if rate is None:
-            if self.training_churn_rate is not None:
-                self.registry.unregister(self.training_churn_rate)
-                self.training_churn_rate = None
+    def _set_model_gauge(self, name: str, value: float | None) -> None:
+        """Export one figure of the loaded model; remove its series when there is none."""
+        gauge = self._model_gauges.get(name)
+        if value is None:
+            if gauge is not None:
+                self.registry.unregister(gauge)
+                del self._model_gauges[name]
             return
-        if self.training_churn_rate is None:
-            self.training_churn_rate = Gauge(
-                "churn_model_training_churn_rate",
-                "Churn rate of the loaded model's training data (the alerts compare with it).",
+        if gauge is None:
+            gauge = self._model_gauges[name] = Gauge(
+                name,
+                MODEL_GAUGES[name],
                 registry=self.registry,
                 multiprocess_mode="livemax",  # the workers serve the same production model
             )
-        self.training_churn_rate.set(rate)
+        gauge.set(value)
 
     def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
         """Count one answered request and its latency."""
