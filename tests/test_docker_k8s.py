@@ -265,6 +265,7 @@ def test_dockerignore_sends_only_what_the_image_needs(
         ".pytest_cache/v",
         f"src/{package}/__pycache__/cli.cpython-312.pyc",
         "tests/conftest.py",
+        "models/versions/20250101T000000Z-1a2b3c4d/holdout.csv",  # customer rows
     ]
     assert [path for path in kept if dockerignored(patterns, path)] == []
     assert [path for path in dropped if not dockerignored(patterns, path)] == []

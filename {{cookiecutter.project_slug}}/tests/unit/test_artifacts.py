@@ -11,6 +11,9 @@ from {{ cookiecutter.package_name }}.models.artifacts import (
     MODEL_FILE,
     load_model,
 )
+from {{ cookiecutter.package_name }}.models.store import (
+    HOLDOUT_FILE,
+)
 from tests.model_files import edit_metadata, production_folder
 
 
@@ -29,6 +32,18 @@ def test_a_version_folder_loads_by_itself(models_dir: Path) -> None:
 def test_a_missing_model_says_to_train_first(tmp_path: Path) -> None:
     with pytest.raises(ModelError, match="run train first"):
         load_model(tmp_path)
+
+
+def test_a_copy_without_the_hold_out_rows_loads_and_checks_them_when_present(
+    models_dir: Path,
+) -> None:
+    """The images leave each version's holdout.csv out: customer rows, not the model."""
+    holdout = production_folder(models_dir) / HOLDOUT_FILE
+    holdout.unlink()
+    assert load_model(models_dir).version == production_folder(models_dir).name
+    holdout.write_text("customerID\n")
+    with pytest.raises(ModelError, match=r"holdout\.csv does not match its checksum"):
+        load_model(models_dir)
 
 
 def test_a_tampered_model_file_is_refused(models_dir: Path) -> None:
