@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from typing import Any
@@ -102,6 +103,13 @@ def test_precommit_defaults_to_upstream_hooks_and_keeps_an_offline_twin(baked: B
     offline_hooks = [hook for repo in offline for hook in repo["hooks"]]
     assert {hook["id"] for hook in offline_hooks} == ids
     assert all(hook["entry"].startswith(".venv/bin/") for hook in offline_hooks)
+    # The lock file is committed whatever its size (a uv.lock is 1.4-2 MB): the large-file
+    # check, in both configs, lets it through and still stops anything else.
+    for hooks in ([hook for repo in default for hook in repo["hooks"]], offline_hooks):
+        (large,) = [hook for hook in hooks if hook["id"] == "check-added-large-files"]
+        skipped = re.compile(large["exclude"])
+        names = ("uv.lock", "poetry.lock", "data/raw/telco_churn.csv", "src/uv.lock.py")
+        assert [bool(skipped.search(name)) for name in names] == [True, True, False, False]
 
 
 def test_offline_precommit_passes_on_a_fresh_bake(fresh: Baker) -> None:
