@@ -17,7 +17,7 @@ import pyarrow.parquet as pq
 from {{ cookiecutter.package_name }}.data.load import parse_raw
 from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
 from {{ cookiecutter.package_name }}.data.synthetic import generate
-from {{ cookiecutter.package_name }}.models.inference import load_predictor
+from {{ cookiecutter.package_name }}.inference.predictor import load_predictor
 from {{ cookiecutter.package_name }}.pipelines.batch_inference import score_file
 
 #: Batch scoring must reach this share of the raw model's rows/s on the same rows.

@@ -24,7 +24,7 @@ from {{ cookiecutter.package_name }}.data.schema import (
 )
 from {{ cookiecutter.package_name }}.data.synthetic import generate
 from {{ cookiecutter.package_name }}.files import write_text
-from {{ cookiecutter.package_name }}.models.inference import load_predictor
+from {{ cookiecutter.package_name }}.inference.predictor import load_predictor
 from {{ cookiecutter.package_name }}.pipelines.batch_inference import score_csv
 
 HERE = Path(__file__).resolve().parent

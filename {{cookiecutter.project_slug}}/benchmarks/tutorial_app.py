@@ -11,7 +11,7 @@ from fastapi import FastAPI
 from pydantic import BaseModel
 
 from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
-from {{ cookiecutter.package_name }}.models.artifacts import load_model
+from {{ cookiecutter.package_name }}.registry.artifacts import load_model
 
 
 class Customer(BaseModel):

@@ -6,9 +6,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from {{ cookiecutter.package_name }}.models.manifest import write_manifest
-from {{ cookiecutter.package_name }}.models.metadata import METADATA_FILE
-from {{ cookiecutter.package_name }}.models.store import production_dir
+from {{ cookiecutter.package_name }}.registry.manifest import write_manifest
+from {{ cookiecutter.package_name }}.registry.metadata import METADATA_FILE
+from {{ cookiecutter.package_name }}.registry.store import production_dir
 
 
 def production_folder(models_dir: Path) -> Path:

@@ -94,8 +94,8 @@ def rollback(
 @models_app.command("list")
 def list_versions(config: ConfigOption = None) -> None:
     """Show every version with its hold-out metrics; production is marked."""
-    from .models.store import production_version
     from .pipelines.lifecycle import version_summaries
+    from .registry.store import production_version
 
     with user_errors():
         settings = load_config(config)
@@ -148,8 +148,8 @@ def show(
     """Check a version's files against its manifest and print its model card."""
     from rich.markdown import Markdown
 
-    from .models.manifest import verify_all
-    from .models.store import MODEL_CARD_FILE, production_dir, version_dir
+    from .registry.manifest import verify_all
+    from .registry.store import MODEL_CARD_FILE, production_dir, version_dir
 
     with user_errors():
         models_dir = load_config(config).paths.models_dir
@@ -165,7 +165,7 @@ def show(
 @models_app.command("history")
 def history(config: ConfigOption = None) -> None:
     """Show every change of the production version, oldest first: when, what, who and why."""
-    from .models.store import read_history
+    from .registry.store import read_history
 
     with user_errors():
         settings = load_config(config)

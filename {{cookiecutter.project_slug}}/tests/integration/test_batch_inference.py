@@ -9,8 +9,7 @@ import pytest
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.load import load_raw
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.models.artifacts import load_model
-from {{ cookiecutter.package_name }}.models.inference import load_predictor
+from {{ cookiecutter.package_name }}.inference.predictor import load_predictor
 from {{ cookiecutter.package_name }}.models.predict import predict_proba
 from {{ cookiecutter.package_name }}.pipelines.batch_inference import (
     OUTPUT_COLUMNS,
@@ -18,6 +17,7 @@ from {{ cookiecutter.package_name }}.pipelines.batch_inference import (
     score_file,
 )
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+from {{ cookiecutter.package_name }}.registry.artifacts import load_model
 
 
 def read_output(path: Path) -> pd.DataFrame:

@@ -15,9 +15,9 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import Config
-from {{ cookiecutter.package_name }}.models import store
 from {{ cookiecutter.package_name }}.pipelines import batch_inference, training
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+from {{ cookiecutter.package_name }}.registry import store
 from tests.conftest import FAST_EVALUATION
 
 runner = CliRunner()

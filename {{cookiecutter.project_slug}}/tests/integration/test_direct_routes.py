@@ -9,7 +9,7 @@ from typing import Any, ClassVar
 from fastapi.testclient import TestClient
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from {{ cookiecutter.package_name }}.models.inference import load_predictor
+from {{ cookiecutter.package_name }}.inference.predictor import load_predictor
 from {{ cookiecutter.package_name }}.serving.app import create_app
 from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
 from {{ cookiecutter.package_name }}.serving.service import ScoringModel

@@ -14,14 +14,14 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.config import Config
-from {{ cookiecutter.package_name }}.models.manifest import write_manifest
-from {{ cookiecutter.package_name }}.models.metadata import METADATA_FILE
-from {{ cookiecutter.package_name }}.models.store import (
+from {{ cookiecutter.package_name }}.pipelines.outcome import TrainingResult
+from {{ cookiecutter.package_name }}.registry.manifest import write_manifest
+from {{ cookiecutter.package_name }}.registry.metadata import METADATA_FILE
+from {{ cookiecutter.package_name }}.registry.store import (
     production_dir,
     production_version,
     set_production,
 )
-from {{ cookiecutter.package_name }}.pipelines.outcome import TrainingResult
 from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
 from tests.integration.conftest import (
     ServeFactory,

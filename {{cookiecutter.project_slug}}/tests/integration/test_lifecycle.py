@@ -11,7 +11,7 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.models.store import (
+from {{ cookiecutter.package_name }}.registry.store import (
     production_version,
     read_history,
 )

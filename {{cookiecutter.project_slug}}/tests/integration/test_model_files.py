@@ -10,12 +10,12 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import Config
-from {{ cookiecutter.package_name }}.models.store import (
+from {{ cookiecutter.package_name }}.pipelines import training
+from {{ cookiecutter.package_name }}.pipelines.training import run_training
+from {{ cookiecutter.package_name }}.registry.store import (
     list_versions,
     production_version,
 )
-from {{ cookiecutter.package_name }}.pipelines import training
-from {{ cookiecutter.package_name }}.pipelines.training import run_training
 from tests.conftest import make_config
 from tests.integration.conftest import ServeFactory
 from tests.model_files import edit_metadata

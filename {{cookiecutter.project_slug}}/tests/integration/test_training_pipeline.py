@@ -7,13 +7,13 @@ import pytest
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.load import read_raw
 from {{ cookiecutter.package_name }}.files import sha256_file
-from {{ cookiecutter.package_name }}.models.artifacts import load_model
 from {{ cookiecutter.package_name }}.models.plots import FIGURE_NAMES
 from {{ cookiecutter.package_name }}.pipelines.evaluation import run_evaluation
 from {{ cookiecutter.package_name }}.pipelines.training import (
     TrainingResult,
     run_training,
 )
+from {{ cookiecutter.package_name }}.registry.artifacts import load_model
 from tests.conftest import SMALL_ROWS, make_config
 
 REQUIRED_METRICS = {

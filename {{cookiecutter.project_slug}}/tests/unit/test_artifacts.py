@@ -6,12 +6,12 @@ import pytest
 import skops.io
 
 from {{ cookiecutter.package_name }}.errors import ModelError
-from {{ cookiecutter.package_name }}.models import artifacts
-from {{ cookiecutter.package_name }}.models.artifacts import (
+from {{ cookiecutter.package_name }}.registry import artifacts
+from {{ cookiecutter.package_name }}.registry.artifacts import (
     MODEL_FILE,
     load_model,
 )
-from {{ cookiecutter.package_name }}.models.store import (
+from {{ cookiecutter.package_name }}.registry.store import (
     HOLDOUT_FILE,
 )
 from tests.model_files import edit_metadata, production_folder

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import OneHotEncoder
 
-from {{ cookiecutter.package_name }}.models.encoding import (
+from {{ cookiecutter.package_name }}.inference.encoding import (
     Coded,
     Columns,
     Encoder,

@@ -12,18 +12,18 @@ from {{ cookiecutter.package_name }}.data.load import (
     split_xy,
 )
 from {{ cookiecutter.package_name }}.errors import ModelError
-from {{ cookiecutter.package_name }}.models.artifacts import (
-    MODEL_FILE,
-    ONNX_FILE,
-    load_model,
-)
-from {{ cookiecutter.package_name }}.models.encoding import numeric_array
-from {{ cookiecutter.package_name }}.models.inference import (
+from {{ cookiecutter.package_name }}.inference.encoding import numeric_array
+from {{ cookiecutter.package_name }}.inference.predictor import (
     Predictor,
     load_predictor,
     records_to_columns,
 )
-from {{ cookiecutter.package_name }}.models.manifest import write_manifest
+from {{ cookiecutter.package_name }}.registry.artifacts import (
+    MODEL_FILE,
+    ONNX_FILE,
+    load_model,
+)
+from {{ cookiecutter.package_name }}.registry.manifest import write_manifest
 from tests.model_files import edit_metadata, production_folder
 
 

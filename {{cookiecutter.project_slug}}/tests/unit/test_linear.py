@@ -6,22 +6,22 @@ from typing import Any
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.models.encoding import (
+from {{ cookiecutter.package_name }}.inference.encoding import (
     Coded,
     Columns,
     Encoder,
 )
-from {{ cookiecutter.package_name }}.models.inference import (
-    INPUT,
-    OUTPUTS,
-    load_predictor,
-    onnx_session,
-)
-from {{ cookiecutter.package_name }}.models.linear import (
+from {{ cookiecutter.package_name }}.inference.linear import (
     AGREEMENT,
     LinearScorer,
     linear_scorer,
     probe_columns,
+)
+from {{ cookiecutter.package_name }}.inference.predictor import (
+    INPUT,
+    OUTPUTS,
+    load_predictor,
+    onnx_session,
 )
 from tests.model_files import production_folder
 

@@ -5,7 +5,7 @@ from typing import Any
 import pytest
 
 from {{ cookiecutter.package_name }}.errors import ModelError
-from {{ cookiecutter.package_name }}.models.inference import load_predictor
+from {{ cookiecutter.package_name }}.inference.predictor import load_predictor
 from tests.model_files import edit_metadata
 
 Change = Callable[[dict[str, Any]], None]

@@ -1,6 +1,6 @@
 from {{ cookiecutter.package_name }}.config import Config
-from {{ cookiecutter.package_name }}.models.model_card import render_model_card
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+from {{ cookiecutter.package_name }}.registry.model_card import render_model_card
 
 
 def test_the_card_is_filled_from_the_metadata(trained: tuple[Config, TrainingResult]) -> None:

@@ -11,8 +11,8 @@ from sklearn.impute import SimpleImputer
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import StandardScaler
 
-from {{ cookiecutter.package_name }}.models import onnx_compat
-from {{ cookiecutter.package_name }}.models.inference import onnx_session
+from {{ cookiecutter.package_name }}.inference import onnx_compat
+from {{ cookiecutter.package_name }}.inference.predictor import onnx_session
 
 OPSET = {"": 17, "ai.onnx.ml": 3}
 

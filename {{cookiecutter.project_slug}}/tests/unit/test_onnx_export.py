@@ -21,18 +21,18 @@ from {{ cookiecutter.package_name }}.data.schema import (
     NUMERIC_FEATURES,
 )
 from {{ cookiecutter.package_name }}.files import sha256_file
-from {{ cookiecutter.package_name }}.models import onnx_export
-from {{ cookiecutter.package_name }}.models.artifacts import ONNX_FILE
-from {{ cookiecutter.package_name }}.models.encoding import Encoder
-from {{ cookiecutter.package_name }}.models.inference import (
+from {{ cookiecutter.package_name }}.inference import onnx_export
+from {{ cookiecutter.package_name }}.inference.encoding import Encoder
+from {{ cookiecutter.package_name }}.inference.linear import linear_scorer
+from {{ cookiecutter.package_name }}.inference.predictor import (
     INPUT,
     OUTPUTS,
     onnx_session,
 )
-from {{ cookiecutter.package_name }}.models.linear import linear_scorer
-from {{ cookiecutter.package_name }}.models.manifest import read_manifest
 from {{ cookiecutter.package_name }}.models.train import fit_pipeline
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
+from {{ cookiecutter.package_name }}.registry.artifacts import ONNX_FILE
+from {{ cookiecutter.package_name }}.registry.manifest import read_manifest
 from tests.conftest import SMALL_ESTIMATORS as ESTIMATORS
 
 

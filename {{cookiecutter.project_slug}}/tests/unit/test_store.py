@@ -8,7 +8,7 @@ from {{ cookiecutter.package_name }}.errors import (
     ModelError,
     OutputError,
 )
-from {{ cookiecutter.package_name }}.models import store
+from {{ cookiecutter.package_name }}.registry import store
 
 
 def published(models_dir: Path, *names: str) -> Path:

@@ -1,1 +1,1 @@
-"""Models: training, evaluation, prediction and artifact storage."""
+"""Models: fit a pipeline and judge it (metrics, figures, feature importance)."""

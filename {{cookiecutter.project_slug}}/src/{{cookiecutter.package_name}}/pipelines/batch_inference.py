@@ -15,8 +15,8 @@ from ..data.parse_arrow import parse_batch
 from ..data.schema import ID_COLUMN
 from ..errors import DataError
 from ..files import atomic_path
-from ..models.encoding import Columns
-from ..models.inference import load_predictor
+from ..inference.encoding import Columns
+from ..inference.predictor import load_predictor
 from ..models.predict import churn_labels
 from .batch_io import batch_reader, batch_writer, count_rows, shard_bounds
 

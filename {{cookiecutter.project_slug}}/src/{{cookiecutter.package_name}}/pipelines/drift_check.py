@@ -12,7 +12,7 @@ from ..data.load import load_raw
 from ..data.schema import FEATURE_COLUMNS
 from ..errors import DataError, ModelError
 from ..files import write_json
-from ..models.inference import load_predictor
+from ..inference.predictor import load_predictor
 from ..monitoring.drift import feature_drift, prediction_drift
 from ..monitoring.report import write_report
 from ..monitoring.score_logs import is_score_log, load_score_log

@@ -7,8 +7,8 @@ from pathlib import Path
 from ..config import Config
 from ..data.load import check_both_classes, load_raw
 from ..errors import ModelError
-from ..models.artifacts import load_model
-from ..models.store import HOLDOUT_FILE, list_versions, version_dir
+from ..registry.artifacts import load_model
+from ..registry.store import HOLDOUT_FILE, list_versions, version_dir
 from .reporting import Evaluation, evaluate_and_report
 
 

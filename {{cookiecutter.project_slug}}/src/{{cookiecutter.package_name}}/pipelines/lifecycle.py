@@ -8,8 +8,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, ModelError
-from ..models.artifacts import read_metadata
-from ..models.store import (
+from ..registry.artifacts import read_metadata
+from ..registry.store import (
     HOLDOUT_FILE,
     list_versions,
     production_version,
@@ -104,8 +104,8 @@ def labelled_data(path: Path) -> pd.DataFrame:
 def score_version(models_dir: Path, version: str, frame: pd.DataFrame) -> dict[str, float]:
     """Return a version's metrics on a parsed labelled frame, at its own threshold."""
     from ..data.load import split_xy
+    from ..inference.predictor import load_predictor
     from ..models.evaluate import compute_metrics
-    from ..models.inference import load_predictor
 
     predictor = load_predictor(version_dir(models_dir, version))
     features, target = split_xy(frame)

@@ -14,11 +14,12 @@ from .. import __version__
 from ..config import Config
 from ..data.load import split_xy
 from ..files import check_writable_dir, sha256_file, write_text
-from ..models.artifacts import save_model
-from ..models.manifest import write_manifest
-from ..models.model_card import render_model_card
-from ..models.onnx_export import export_onnx
-from ..models.store import (
+from ..inference.onnx_export import export_onnx
+from ..models.train import fit_pipeline
+from ..registry.artifacts import save_model
+from ..registry.manifest import write_manifest
+from ..registry.model_card import render_model_card
+from ..registry.store import (
     HOLDOUT_FILE,
     MODEL_CARD_FILE,
     REPORTS_DIR,
@@ -28,7 +29,6 @@ from ..models.store import (
     set_production,
     staging,
 )
-from ..models.train import fit_pipeline
 from .outcome import Tracker, TrainingResult
 from .preparation import HoldOut, read_split, split_raw, write_rows, write_split
 from .reporting import copy_reports, evaluate_and_report, hold_out_evaluation

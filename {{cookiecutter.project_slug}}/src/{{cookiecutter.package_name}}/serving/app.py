@@ -16,7 +16,7 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from swagger_ui_bundle import swagger_ui_path
 
 from .. import __version__
-from ..models.inference import load_predictor
+from ..inference.predictor import load_predictor
 from .admin import router as admin_router
 from .deps import AppState
 from .handlers import add_exception_handlers

@@ -9,14 +9,14 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 from ..errors import ChurnError
-from ..models.inference import load_predictor
-from ..models.store import production_version
+from ..inference.predictor import load_predictor
+from ..registry.store import production_version
 
 logger = logging.getLogger(__name__)
 
 
 class ScoringModel(Protocol):
-    """What the service needs from a loaded model (``models.inference.Predictor`` has it)."""
+    """What the service needs from a loaded model (``inference.predictor.Predictor`` has it)."""
 
     @property
     def version(self) -> str:

@@ -12,9 +12,8 @@ from sklearn.pipeline import Pipeline
 
 from ..data.schema import FEATURE_COLUMNS
 from ..files import atomic_path
-from .artifacts import ONNX_FILE
+from ..registry.artifacts import ONNX_FILE
 from .encoding import Encoder
-from .inference import INPUT, OUTPUTS, onnx_session
 from .onnx_compat import (
     Block,
     convert_imputer,
@@ -22,6 +21,7 @@ from .onnx_compat import (
     forest_compares_like_sklearn,
     imputer_shape_calculator,
 )
+from .predictor import INPUT, OUTPUTS, onnx_session
 
 logger = logging.getLogger(__name__)
 

@@ -12,10 +12,10 @@ import numpy as np
 
 from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
 from ..errors import ModelError
-from .artifacts import load_model, read_metadata, version_folder
+from ..registry.artifacts import load_model, read_metadata, version_folder
+from ..registry.manifest import verified_bytes
 from .encoding import Coded, Columns, Encoder, numeric_array
 from .linear import linear_scorer
-from .manifest import verified_bytes
 
 if TYPE_CHECKING:
     import pandas as pd

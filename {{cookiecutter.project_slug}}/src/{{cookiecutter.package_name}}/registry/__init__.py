@@ -1,0 +1,1 @@
+"""The model registry: published versions, their files and metadata, the production pointer."""
