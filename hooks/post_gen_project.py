@@ -64,11 +64,17 @@ OPTION_PATHS: tuple[OwnedPaths, ...] = (
     (
         "use_docker",
         as_bool,
-        ("Dockerfile", ".dockerignore", "docker-compose.yml", ".github/workflows/release.yml"),
+        (
+            "Dockerfile",
+            ".dockerignore",
+            "docker-compose.yml",
+            ".github/workflows/release.yml",
+            "docs/docker.md",
+        ),
     ),
-    ("use_kubernetes", as_bool, ("infra/k8s",)),
+    ("use_kubernetes", as_bool, ("infra/k8s", "docs/kubernetes.md")),
     ("dependency_manager", is_choice("poetry"), ("poetry.toml",)),
-    ("use_dvc", as_bool, ("dvc.yaml", ".dvcignore")),
+    ("use_dvc", as_bool, ("dvc.yaml", ".dvcignore", "docs/dvc.md")),
     (
         "experiment_tracking",
         is_choice("mlflow"),
@@ -76,6 +82,7 @@ OPTION_PATHS: tuple[OwnedPaths, ...] = (
             "src/{package_name}/pipelines/tracking_mlflow.py",
             "tests/mlflow_store.py",
             "tests/unit/test_tracking_mlflow.py",
+            "docs/experiment-tracking.md",
         ),
     ),
 )

@@ -170,13 +170,14 @@ def test_make_passes_paths_with_spaces_parentheses_and_quotes_as_one_word(
 
 @pytest.mark.parametrize("manager", MANAGERS)
 def test_makefile_readme_and_ci_install_with_the_chosen_manager(baked: Baker, manager: str) -> None:
-    """`make venv`, the README, CI and pyproject state the manager's install, no other's."""
+    """`make venv`, the README and docs, CI and pyproject state the manager's install only."""
     project = baked(dependency_manager=manager)
     dry_run = project.make("-n", "venv")
     assert dry_run.returncode == 0, outcome(dry_run)
     stated = {
         "make -n venv": dry_run.stdout,
         "README.md": project.read("README.md"),
+        "docs/getting-started.md": project.read("docs/getting-started.md"),
         "ci.yml": project.read(".github/workflows/ci.yml"),
         "pyproject.toml": project.read("pyproject.toml"),
     }

@@ -580,11 +580,13 @@ def test_each_option_adds_its_targets_docs_and_tools(
     pyproject = project.read("pyproject.toml")
     workflow = project.read(".github/workflows/ci.yml")
     assert ("docker-build:" in makefile) is docker
-    assert ("## Docker" in readme) is docker
+    assert project.has_file("docs/docker.md") is docker
+    assert ("(docs/docker.md)" in readme) is docker
     assert ("hadolint" in pyproject) is docker
     assert ("docker build" in workflow) is docker
     assert ("k8s-apply:" in makefile) is k8s
-    assert ("## Kubernetes" in readme) is k8s
+    assert project.has_file("docs/kubernetes.md") is k8s
+    assert ("(docs/kubernetes.md)" in readme) is k8s
     assert ("kubernetes-validate" in pyproject) is k8s
     assert ("infra/k8s" in workflow) is k8s
     helped = project.make("help")

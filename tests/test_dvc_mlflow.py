@@ -124,10 +124,10 @@ def test_dvc_yaml_stages_call_existing_commands_and_known_params(baked: Baker) -
     plots = {next(iter(entry)) for entry in evaluate["plots"]}
     assert {"reports/plots/roc.csv", "reports/plots/precision_recall.csv"} <= plots
     assert "dvc repro" in baked_project.read("Makefile")
-    readme = baked_project.read("README.md")
+    guide = baked_project.read("docs/dvc.md")
     for remote in ("s3://", "gs://", "azure://"):
-        assert f"dvc remote add -d storage {remote}" in readme
-    assert "dvc push" in readme
+        assert f"dvc remote add -d storage {remote}" in guide
+    assert "dvc push" in guide
     assert re.search(r'^\s+"dvc>=', baked_project.read("pyproject.toml"), re.MULTILINE)
 
 

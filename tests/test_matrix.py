@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -30,6 +32,22 @@ AXES = [
     if option in {row[0] for row in (*post_gen.OPTION_PATHS, *post_gen.OPTION_MOVES)}
 ]
 COMBOS = combinations(*AXES)
+#: The generated README is a front page; the explanations live in docs/ (the MkDocs site).
+README_MAX_LINES = 200
+#: A relative Markdown link from the README into docs/, e.g. `[Data](docs/data.md)`.
+DOCS_LINK_RE = re.compile(r"\]\((docs/[^)#\s]+)")
+
+
+def nav_pages(nav: Any) -> Iterator[str]:
+    """Yield every page file an MkDocs `nav` names, at any depth."""
+    if isinstance(nav, str):
+        yield nav
+    elif isinstance(nav, list):
+        for entry in nav:
+            yield from nav_pages(entry)
+    elif isinstance(nav, dict):
+        for entry in nav.values():
+            yield from nav_pages(entry)
 
 
 @pytest.fixture(scope="module")
@@ -80,3 +98,16 @@ def test_every_workflow_is_valid(matrix: list[BakedProject]) -> None:
     ]
     assert len(workflows) >= len(matrix)
     assert workflow_errors(workflows, cwd=workflows[0].parent) is None
+
+
+def test_every_combination_documents_exactly_its_pages(matrix: list[BakedProject]) -> None:
+    """Its README is a front page whose links resolve; mkdocs.yml's nav names every docs page."""
+    for project in matrix:
+        readme = project.read("README.md")
+        assert len(readme.splitlines()) <= README_MAX_LINES, project.path.name
+        for link in DOCS_LINK_RE.findall(readme):
+            assert project.has_file(link), f"{project.path.name}: README links to {link}"
+        docs = project.path / "docs"
+        pages = {page.relative_to(docs).as_posix() for page in docs.rglob("*.md")}
+        nav = project.yaml("mkdocs.yml")["nav"]
+        assert sorted(nav_pages(nav)) == sorted(pages), project.path.name
