@@ -29,6 +29,7 @@ SHADOWED_IMPORTS = frozenset(
         "cookiecutter",
         "dvc",
         "fastapi",
+        "granian",
         "httpx",
         "httpx2",
         "hypothesis",

@@ -40,6 +40,7 @@ K8S_MANIFESTS = (
     "configmap.yaml",
     "deployment.yaml",
     "service.yaml",
+    "ingress.yaml",
     "hpa.yaml",
     "networkpolicy.yaml",
     "batch-pvc.yaml",
@@ -52,6 +53,7 @@ K8S_KINDS = {
     "ConfigMap": 1,
     "Deployment": 1,
     "Service": 1,
+    "Ingress": 1,
     "HorizontalPodAutoscaler": 1,
     "NetworkPolicy": 2,
     "PersistentVolumeClaim": 1,
@@ -334,7 +336,7 @@ def test_k8s_manifests_are_valid_and_hardened(baked: Baker) -> None:
     (source,) = container["envFrom"]
     configmap = yaml.safe_load((k8s / "configmap.yaml").read_text())
     assert source["configMapRef"]["name"] == configmap["metadata"]["name"]
-    assert configmap["data"]["CHURN_MODELS_DIR"] == "/app/models"
+    assert configmap["data"]["CHURN_PATHS__MODELS_DIR"] == "/app/models"
     assert all(key.startswith("CHURN_") for key in configmap["data"])
 
     hpa = yaml.safe_load((k8s / "hpa.yaml").read_text())
@@ -698,7 +700,7 @@ def serve_and_probe(app: Path, project: Path, final: list[tuple[str, str]], log_
                 shutil.copy2(project / source, app / dest)
     base = clean_env()
     runtime_env = stage_env(final, app, {k: v for k, v in base.items() if k != "PYTHONPATH"})
-    assert runtime_env["CHURN_MODELS_DIR"] == str(app / "models")
+    assert runtime_env["CHURN_PATHS__MODELS_DIR"] == str(app / "models")
     package = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))[
         "package_name"
     ]

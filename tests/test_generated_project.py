@@ -221,7 +221,7 @@ def test_serve_answers_the_api_contract(trained: tuple[Path, dict[str, Any]]) ->
     server = subprocess.Popen(
         args,
         cwd=project,
-        env=clean_env(CHURN_ACCESS_LOG="false"),
+        env=clean_env(CHURN_SERVING__ACCESS_LOG="false"),
         stdin=subprocess.DEVNULL,
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,

@@ -51,7 +51,7 @@ def _wait(what: str, probe: Callable[[], Any], process: subprocess.Popen[str]) -
 def _start(args: list[str], cwd: Path, log: Path) -> subprocess.Popen[str]:
     handle = log.open("w")
     return subprocess.Popen(
-        args, cwd=cwd, env=clean_env(CHURN_ACCESS_LOG="false"), stdin=subprocess.DEVNULL,
+        args, cwd=cwd, env=clean_env(CHURN_SERVING__ACCESS_LOG="false"), stdin=subprocess.DEVNULL,
         stdout=handle, stderr=subprocess.STDOUT, text=True,
     )  # fmt: skip
 

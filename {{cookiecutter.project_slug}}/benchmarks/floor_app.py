@@ -2,35 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
+import numpy as np
 from fastapi import FastAPI
 
+from {{ cookiecutter.package_name }}.inference.predictor import Predictor
 from {{ cookiecutter.package_name }}.serving import app as service
 
 
-class ConstantModel:
+class ConstantModel(Predictor):
     """Stands in for the model: every customer gets the same probability, at no cost."""
 
-    version = "constant"
-    threshold = 0.5
-    backend = "constant"
-    metadata: ClassVar[dict[str, Any]] = {"model_version": "constant", "metrics": {}}
+    backend = "onnx"
 
-    def predict_columns(self, columns: Mapping[str, Any]) -> list[float]:
+    def predict_columns(self, columns: Any) -> np.ndarray:
         """Return 0.25 for every row."""
-        return [0.25] * len(columns["tenure"])
-
-    def predict_row(self, row: Mapping[str, Any]) -> float:
-        """Return 0.25."""
-        return 0.25
+        return np.full(len(columns["tenure"]), 0.25)
 
 
-def _constant(_: Path) -> ConstantModel:
+def _constant(_: Path) -> Predictor:
     """Load nothing."""
-    return ConstantModel()
+    return ConstantModel({"model_version": "constant", "threshold": 0.5, "metrics": {}})
 
 
 def create_app() -> FastAPI:

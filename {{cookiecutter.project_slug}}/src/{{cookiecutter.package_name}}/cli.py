@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated, Literal
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -289,64 +289,58 @@ def _listen_problem(host: str, port: int) -> str | None:
 
 @app.command()
 def serve(
-    host: Annotated[str | None, typer.Option(help="Address to bind (default: CHURN_HOST).")] = None,
+    host: Annotated[str | None, typer.Option(help="Address (default: serving.host).")] = None,
     port: Annotated[
-        int | None, typer.Option(min=0, max=65535, help="Port (default: CHURN_PORT, 8000).")
+        int | None, typer.Option(min=0, max=65535, help="Port (default: serving.port).")
     ] = None,
-    workers: Annotated[int, typer.Option(min=1, help="Worker processes.")] = 1,
-    log_level: Annotated[
-        str | None, typer.Option(help="critical, error, warning, info or debug.")
+    workers: Annotated[
+        int | None, typer.Option(min=1, help="Worker processes (default: serving.workers).")
     ] = None,
-    loop: Annotated[
-        Literal["auto", "asyncio", "uvloop"],
-        typer.Option(
-            help="Event loop. asyncio accepts every waiting connection each turn, so probes "
-            "stay fast under overload; uvloop (or auto) is faster until then."
-        ),
-    ] = "asyncio",
+    config: ConfigOption = None,
 ) -> None:
-    """Serve the HTTP prediction API with uvicorn (settings: CHURN_* environment variables)."""
+    """Serve the HTTP prediction API with Granian (settings: the serving section, CHURN_*)."""
     import os
     import tempfile
 
-    import uvicorn
+    from granian import Granian
+    from granian.constants import Interfaces
+    from granian.http import HTTP1Settings
+    from granian.log import LogLevels
 
-    from .serving.metrics_multiprocess import MULTIPROC_ENV, prepare_multiprocess_dir
-    from .serving.observability import logging_config
-    from .serving.settings import ENV_PREFIX, load_settings
+    from .config import CONFIG_FILE_ENV, env_name
 
-    overrides = {"host": host, "port": port, "log_level": log_level}
     with user_errors():
-        settings = load_settings(**{k: v for k, v in overrides.items() if v is not None})
+        loaded = load_config(config)
+    given = {"host": host, "port": port, "workers": workers}
+    options = {k: v for k, v in given.items() if v is not None}
+    settings = loaded.serving.model_copy(update=options)
     problem = _listen_problem(settings.host, settings.port)
     if problem is not None:
         raise fail(problem)
-    # Workers build the app from the environment: pass the command-line choices on.
-    os.environ[f"{ENV_PREFIX}LOG_LEVEL"] = settings.log_level
-    if workers > 1 and MULTIPROC_ENV not in os.environ:  # share /metrics across workers
-        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="churn-metrics-")
-    if MULTIPROC_ENV in os.environ:
-        prepare_multiprocess_dir(Path(os.environ[MULTIPROC_ENV]))
-    try:
-        uvicorn.run(
-            f"{__package__}.serving.app:create_app",
-            factory=True,
-            host=settings.host,
-            port=settings.port,
-            workers=workers,
-            log_level=settings.log_level,
-            log_config=logging_config(settings.log_level),
-            access_log=False,  # the app writes its own JSON access log, with request ids
-            server_header=False,
-            # httptools with limits on header size, slow clients and load (serving/server.py).
-            http=f"{__package__}.serving.server:GuardedHttpToolsProtocol",
-            limit_concurrency=settings.max_connections,
-            timeout_keep_alive=settings.keep_alive_timeout,
-            loop=loop,
-        )
-    except SystemExit as exit_:  # uvicorn's exit when it cannot start (bind, app factory)
-        if exit_.code:
-            raise fail(
-                f"the server did not start (exit {exit_.code}); the log above says why"
-            ) from None
-        raise
+    # Each worker builds the app from the settings file and the environment: pass them on.
+    for name, value in options.items():
+        os.environ[env_name(("serving", name))] = str(value)
+    if config is not None:
+        os.environ[CONFIG_FILE_ENV] = str(config.resolve())
+    if settings.workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        # One /metrics for all workers; set before prometheus_client is imported (below):
+        # it chooses its multiprocess mode then.
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="churn-metrics-")
+    from .logs import logging_config
+
+    Granian(
+        f"{__package__}.serving.app:create_app",
+        factory=True,
+        interface=Interfaces.ASGI,
+        address=settings.host,
+        port=settings.port,
+        workers=settings.workers,
+        backpressure=settings.backpressure,
+        http1_settings=HTTP1Settings(
+            header_read_timeout=round(settings.header_timeout * 1000),
+            max_buffer_size=settings.max_header_bytes,
+        ),
+        log_level=LogLevels(settings.log_level),
+        log_dictconfig=logging_config(settings.log_level),
+        log_access=False,  # the app writes its own JSON access log, with request ids
+    ).serve()

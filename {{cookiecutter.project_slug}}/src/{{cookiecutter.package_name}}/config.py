@@ -1,16 +1,27 @@
-"""Project configuration: a pydantic model of the settings file, validated on load."""
+"""Project configuration: the settings file, overridden by ``CHURN_*`` variables, validated.
+
+Every setting has one home, the settings file; an environment variable overrides it for
+every command (``train`` and ``serve`` alike): ``CHURN_<SECTION>__<KEY>``, for example
+``CHURN_PATHS__MODELS_DIR=/models`` or ``CHURN_SERVING__PORT=9000`` (pydantic-settings).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
 from .monitoring.settings import MonitoringConfig
 
+ENV_PREFIX = "CHURN_"
+ENV_DELIMITER = "__"
+#: Names the settings file when a command is given no ``--config`` (``serve``'s workers).
+CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG_FILE"
 DEFAULT_CONFIG_PATH = Path("configs/config.yaml")
 # The settings file is the first of these that exists (params.yaml: DVC's params file).
 CONFIG_CANDIDATES = (Path("params.yaml"), DEFAULT_CONFIG_PATH)
@@ -117,8 +128,44 @@ class PromotionConfig(_Section):
     min_rows: Annotated[int, Field(ge=1)] = 100
 
 
-class Config(_Section):
+LogLevel = Literal["critical", "error", "warning", "info", "debug"]
+
+
+class ServingConfig(_Section):
+    """The HTTP service: where it listens, what it accepts, and the server's own limits."""
+
+    host: str = "127.0.0.1"
+    port: Annotated[int, Field(ge=0, le=65535)] = 8000
+    workers: Annotated[int, Field(ge=1)] = 1
+    log_level: LogLevel = "info"
+    access_log: bool = True
+    #: Seconds between checks of the production pointer (0: load once, never follow it).
+    reload_interval: Annotated[float, Field(ge=0.0, le=3600.0)] = 2.0
+    #: Decision threshold; unset means the one saved with the model.
+    threshold: Probability | None = None
+    max_batch_size: Annotated[int, Field(ge=1, le=100_000)] = 1000
+    max_body_bytes: Annotated[int, Field(ge=1024)] = 4 * 1024 * 1024
+    #: GET /model also returns all the metadata saved with the model.
+    expose_metadata: bool = False
+    #: Granian's own limits: seconds to send a request's line and headers (then the
+    #: connection closes), their largest size (431 above it), and requests in progress per
+    #: worker before new ones wait (unset: Granian's default, its backlog over the workers).
+    header_timeout: Annotated[float, Field(gt=0.0)] = 5.0
+    max_header_bytes: Annotated[int, Field(ge=8192)] = 64 * 1024
+    backpressure: Annotated[int, Field(ge=1)] | None = None
+    #: Log each scored customer as JSON lines here (``monitor drift --current`` reads it).
+    score_log_dir: Path | None = None
+    score_log_ids: bool = False
+    score_log_max_bytes: Annotated[int, Field(ge=1024)] = 10 * 1024 * 1024
+    score_log_backups: Annotated[int, Field(ge=0)] = 5
+
+
+class Config(BaseSettings):
     """The whole configuration; every section has working defaults."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, env_nested_delimiter=ENV_DELIMITER, extra="forbid", frozen=True
+    )
 
     seed: int = 42
     data: DataConfig = DataConfig()
@@ -129,6 +176,24 @@ class Config(_Section):
     predict: PredictConfig = PredictConfig()
     promotion: PromotionConfig = PromotionConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
+    serving: ServingConfig = ServingConfig()
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Let the environment override the settings file (given as init values)."""
+        return env_settings, init_settings
+
+
+def env_name(location: tuple[Any, ...]) -> str:
+    """Return the variable that overrides a setting: ("serving", "port") -> CHURN_SERVING__PORT."""
+    return ENV_PREFIX + ENV_DELIMITER.join(str(part) for part in location).upper()
 
 
 def _describe(error: ValidationError, source: Path) -> str:
@@ -136,6 +201,9 @@ def _describe(error: ValidationError, source: Path) -> str:
     location = ".".join(str(part) for part in first["loc"]) or "<top level>"
     if first["type"] == "extra_forbidden":
         return f"{source}: unknown key '{location}'"
+    variable = env_name(first["loc"])
+    if variable in os.environ:
+        source = Path(variable)
     more = len(error.errors()) - 1
     suffix = f" (+{more} more)" if more else ""
     return f"{source}: {location}: {first['msg']} (got {first['input']!r}){suffix}"
@@ -148,13 +216,15 @@ def parse_config(payload: Any, source: Path = DEFAULT_CONFIG_PATH) -> Config:
     if not isinstance(payload, dict):
         raise ConfigError(f"{source}: expected a mapping of settings, got {type(payload).__name__}")
     try:
-        return Config.model_validate(payload)
+        return Config(**payload)
     except ValidationError as exc:
         raise ConfigError(_describe(exc, source)) from None
 
 
 def default_config_path() -> Path:
-    """Return the first settings file that exists: ``params.yaml``, else ``configs/config.yaml``."""
+    """Return ``$CHURN_CONFIG_FILE``, else the first of ``params.yaml``, ``configs/config.yaml``."""
+    if os.environ.get(CONFIG_FILE_ENV):
+        return Path(os.environ[CONFIG_FILE_ENV])
     for path in CONFIG_CANDIDATES:
         if path.is_file():
             return path

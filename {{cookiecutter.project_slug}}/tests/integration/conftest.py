@@ -2,55 +2,32 @@
 
 from __future__ import annotations
 
+import os
 import socket
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
 
+import httpx
 import pytest
-import uvicorn
+import yaml
 from fastapi.testclient import TestClient
 
-from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.config import Config, parse_config
 from {{ cookiecutter.package_name }}.monitoring import report
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 from {{ cookiecutter.package_name }}.serving.app import create_app
-from {{ cookiecutter.package_name }}.serving.server import (
-    GuardedHttpToolsProtocol,
-)
-from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 
 ServeFactory = Callable[..., TestClient]
-Address = tuple[str, int]
 
 
-@contextmanager
-def http_server(models_dir: Path, **settings: object) -> Iterator[Address]:
-    """Run the app as ``serve`` does (uvicorn, guarded httptools) on a free loopback port."""
-    options = ServingSettings.model_validate(
-        {"models_dir": models_dir, "access_log": False, **settings}
-    )
-    protocol = type("TestProtocol", (GuardedHttpToolsProtocol,), {"settings": options})
-    config = uvicorn.Config(
-        create_app(options), host="127.0.0.1", port=0, http=protocol, log_level="warning"
-    )
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive(), "the server stopped while starting"
-        assert time.monotonic() < deadline, "the server did not start within 30 s"
-        time.sleep(0.05)
-    try:
-        yield server.servers[0].sockets[0].getsockname()[:2]
-    finally:
-        server.should_exit = True
-        thread.join(30)
+def serving_config(models_dir: Path, **settings: object) -> Config:
+    """Return a configuration that serves ``models_dir`` with the given serving settings."""
+    serving = {"access_log": False, **settings}
+    return parse_config({"paths": {"models_dir": str(models_dir)}, "serving": serving})
 
 
 def free_port() -> int:
@@ -114,12 +91,38 @@ def serve_process(
     raise AssertionError("serve found no free port in 3 tries")
 
 
+@contextmanager
+def served(
+    models_dir: Path,
+    folder: Path,
+    *,
+    ready: Callable[[str], bool] | None = None,
+    **settings: object,
+) -> Iterator[str]:
+    """Run ``serve`` (Granian) on ``models_dir`` with these serving settings; yield its URL.
+
+    It is up once ``ready(base_url)``; by default, once GET /ready answers 200.
+    """
+    config = folder / "settings.yaml"
+    config.write_text(yaml.safe_dump({"serving": {"access_log": False, **settings}}))
+    env = {**os.environ, "CHURN_PATHS__MODELS_DIR": str(models_dir)}
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+
+    def loaded(base: str) -> bool:
+        try:
+            return httpx.get(base + "/ready", timeout=2).status_code == 200
+        except httpx.HTTPError:
+            return False
+
+    with serve_process(["--config", str(config)], env, folder, ready or loaded) as (_, base):
+        yield base
+
+
 def _serve(models_dir: Path, **settings: object) -> TestClient:
     """Return a client of an app serving ``models_dir`` (enter it to run the lifespan)."""
-    options = ServingSettings.model_validate(
-        {"models_dir": models_dir, "access_log": False, **settings}
+    return TestClient(
+        create_app(serving_config(models_dir, **settings)), raise_server_exceptions=False
     )
-    return TestClient(create_app(options), raise_server_exceptions=False)
 
 
 @pytest.fixture

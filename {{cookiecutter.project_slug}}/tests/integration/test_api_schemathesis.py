@@ -13,23 +13,24 @@ from schemathesis import GenerationMode
 from schemathesis.checks import CHECKS
 
 from {{ cookiecutter.package_name }}.serving.app import create_app
-from {{ cookiecutter.package_name }}.serving.settings import ServingSettings
 
-from .conftest import http_server
+from .conftest import served, serving_config
 
 #: A small batch limit keeps generated batches quick to score.
 SETTINGS: dict[str, Any] = {"max_batch_size": 5, "access_log": False}
-schema = schemathesis.openapi.from_dict(create_app(ServingSettings(**SETTINGS)).openapi())
+schema = schemathesis.openapi.from_dict(
+    create_app(serving_config(Path("models"), **SETTINGS)).openapi()
+)
 # Valid and invalid requests. `list(GenerationMode)` rather than naming the two: mypy for
 # Python 3.10 reads schemathesis' members as plain str (its StrEnum is 3.11+).
 schema.config.generation.update(modes=list(GenerationMode))
 
 
 @pytest.fixture(scope="module")
-def base_url(models_dir: Path) -> Iterator[str]:
-    """A live server (uvicorn, guarded httptools) serving the trained model."""
-    with http_server(models_dir, **SETTINGS) as (host, port):
-        yield f"http://{host}:{port}"
+def base_url(models_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A live server (`serve`, Granian) serving the trained model."""
+    with served(models_dir, tmp_path_factory.mktemp("fuzz"), **SETTINGS) as url:
+        yield url
 
 
 @schema.parametrize()

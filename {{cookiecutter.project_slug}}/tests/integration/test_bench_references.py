@@ -24,8 +24,8 @@ def _load(name: str) -> ModuleType:
 def test_the_floor_app_starts_ready_with_a_model_that_records_no_training_data(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
-    monkeypatch.setenv("CHURN_MODELS_DIR", str(tmp_path))
-    monkeypatch.setenv("CHURN_RELOAD_INTERVAL", "0")
+    monkeypatch.setenv("CHURN_PATHS__MODELS_DIR", str(tmp_path))
+    monkeypatch.setenv("CHURN_SERVING__RELOAD_INTERVAL", "0")
     floor = _load("floor_app")
     with TestClient(floor.create_app()) as client:
         assert client.get("/ready").status_code == 200

@@ -3,7 +3,6 @@
 import json
 import os
 import shutil
-import signal
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,6 +13,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.data.examples import EXAMPLE_CUSTOMER
 from {{ cookiecutter.package_name }}.pipelines.outcome import TrainingResult
 from {{ cookiecutter.package_name }}.registry.manifest import write_manifest
 from {{ cookiecutter.package_name }}.registry.metadata import METADATA_FILE
@@ -22,7 +22,6 @@ from {{ cookiecutter.package_name }}.registry.store import (
     production_version,
     set_production,
 )
-from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
 from tests.integration.conftest import (
     ServeFactory,
     serve_process,
@@ -143,42 +142,19 @@ def test_the_exported_training_churn_rate_follows_a_hot_swap(
     metadata["data"]["churn_rate"] = 0.5  # as if trained on other customers
     (candidate / METADATA_FILE).write_text(json.dumps(metadata))
     write_manifest(candidate, new)
-    token = {"Authorization": "Bearer s3cret"}
-    with serve(store, reload_interval=0, admin_token="s3cret") as client:
+    with serve(store, **FAST) as client:
         old_rate = recorded_churn_rate(production_dir(store))
         assert old_rate != 0.5
         assert training_churn_rate(client) == old_rate
         set_production(store, new, "promote", "training churn rate test")
-        assert client.post("/admin/reload", headers=token).json()["outcome"] == "reloaded"
+        wait_for(lambda: client.get("/ready").json()["model_version"] == new)
         assert training_churn_rate(client) == 0.5
 
 
-def test_the_admin_reload_is_off_without_a_token_and_checks_it(
-    serve: ServeFactory, store: Path
-) -> None:
-    with serve(store, reload_interval=0) as client:
-        assert client.post("/admin/reload").status_code == 404
-    new = "20990101T000000Z-candidate"
-    with serve(store, reload_interval=0, admin_token="s3cret") as client:
-        set_production(store, new, "promote", "admin reload test")
-        assert client.post("/admin/reload").status_code == 401
-        wrong = {"Authorization": "Bearer guess"}
-        assert client.post("/admin/reload", headers=wrong).status_code == 401
-        assert client.get("/ready").json()["model_version"] != new  # no timer: nothing yet
-        right = {"Authorization": "Bearer s3cret"}
-        answer = client.post("/admin/reload", headers=right).json()
-        assert answer == {"outcome": "reloaded", "model_version": new}
-        assert client.post("/admin/reload", headers=right).json()["outcome"] == "unchanged"
-
-
-@pytest.mark.skipif(not hasattr(signal, "SIGHUP"), reason="no SIGHUP on this platform")
-def test_sighup_makes_a_running_server_reload(store: Path, tmp_path: Path) -> None:
-    env = {
-        **os.environ,
-        "CHURN_MODELS_DIR": str(store),
-        "CHURN_RELOAD_INTERVAL": "0",
-        "CHURN_ACCESS_LOG": "false",
-    }
+def test_a_running_serve_process_follows_a_promotion(store: Path, tmp_path: Path) -> None:
+    settings = tmp_path / "settings.yaml"
+    settings.write_text("serving:\n  reload_interval: 0.2\n  access_log: false\n")
+    env = {**os.environ, "CHURN_PATHS__MODELS_DIR": str(store)}  # the environment overrides
 
     def version(base: str) -> str | None:
         try:
@@ -187,10 +163,9 @@ def test_sighup_makes_a_running_server_reload(store: Path, tmp_path: Path) -> No
             return None
         return found
 
-    with serve_process([], env, tmp_path, lambda base: version(base) is not None) as (server, base):
+    args = ["--config", str(settings)]
+    with serve_process(args, env, tmp_path, lambda base: version(base) is not None) as (_, base):
         new = "20990101T000000Z-candidate"
-        set_production(store, new, "promote", "SIGHUP test")
-        time.sleep(0.3)
-        assert version(base) != new  # the timer is off: only the signal reloads
-        server.send_signal(signal.SIGHUP)
+        assert version(base) != new
+        set_production(store, new, "promote", "a running server follows it")
         wait_for(lambda: version(base) == new, seconds=30)

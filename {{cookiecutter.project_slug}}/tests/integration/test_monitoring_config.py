@@ -9,7 +9,7 @@ import yaml
 from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
-from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
+from {{ cookiecutter.package_name }}.data.examples import EXAMPLE_CUSTOMER
 
 MONITORING = Path(__file__).resolve().parents[2] / "monitoring"
 PROMETHEUS = MONITORING / "prometheus"

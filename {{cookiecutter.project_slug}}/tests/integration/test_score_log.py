@@ -6,16 +6,16 @@ import pandas as pd
 import pytest
 
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.data.examples import EXAMPLE_CUSTOMER
 from {{ cookiecutter.package_name }}.data.load import parse_raw
 from {{ cookiecutter.package_name }}.data.schema import (
     FEATURE_COLUMNS,
     ID_COLUMN,
 )
 from {{ cookiecutter.package_name }}.data.synthetic import generate
-from {{ cookiecutter.package_name }}.monitoring.score_logs import load_score_log
+from {{ cookiecutter.package_name }}.monitoring.score_log import load_score_log
 from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
-from {{ cookiecutter.package_name }}.serving.schemas import EXAMPLE_CUSTOMER
 
 from .conftest import ServeFactory
 

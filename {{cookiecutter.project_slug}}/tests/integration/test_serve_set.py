@@ -34,11 +34,11 @@ SERVE_WITHOUT_TRAINING_STACK = textwrap.dedent(
     from fastapi.testclient import TestClient
 
     import PACKAGE.cli
+    from PACKAGE.config import Config
     from PACKAGE.serving.app import create_app
-    from PACKAGE.serving.settings import ServingSettings
 
-    settings = ServingSettings(models_dir=Path(sys.argv[1]))
-    with TestClient(create_app(settings)) as client:
+    config = Config(paths={"models_dir": Path(sys.argv[1])})
+    with TestClient(create_app(config)) as client:
         ready = client.get("/ready")
         assert ready.status_code == 200, ready.text
     """

@@ -15,6 +15,7 @@ from {{ cookiecutter.package_name }}.errors import ModelError
 from {{ cookiecutter.package_name }}.inference.encoding import numeric_array
 from {{ cookiecutter.package_name }}.inference.predictor import (
     Predictor,
+    SklearnPredictor,
     load_predictor,
     records_to_columns,
 )
@@ -55,10 +56,22 @@ def test_records_columns_and_frames_score_identically(
     from_frame = predictor.predict_frame(features)
     assert np.array_equal(predictor.predict_records(records), from_frame)
     assert np.array_equal(predictor.predict_columns(records_to_columns(records)), from_frame)
-    one_by_one = [predictor.predict_row(record) for record in records]
+    one_by_one = [predictor.predict_records([record])[0] for record in records]
     assert one_by_one == pytest.approx(from_frame, abs=1e-12)
-    expected = load_model(models_dir).pipeline.predict_proba(features)[:, 1]
-    assert from_frame == pytest.approx(expected, abs=predictor.metadata["onnx"]["tolerance"])
+
+
+def test_onnx_runtime_agrees_with_the_scikit_learn_reference(
+    models_dir: Path, features: pd.DataFrame
+) -> None:
+    onnx = load_predictor(models_dir)
+    loaded = load_model(models_dir)
+    reference = SklearnPredictor(loaded.metadata, loaded.pipeline)
+    assert (onnx.backend, reference.backend) == ("onnx", "sklearn")
+    records = features.to_dict("records")
+    tolerance = onnx.metadata["onnx"]["tolerance"]
+    assert onnx.predict_records(records) == pytest.approx(
+        reference.predict_records(records), abs=tolerance
+    )
 
 
 @pytest.mark.parametrize("blank", [None, float("nan"), "", " "])
@@ -89,7 +102,8 @@ def test_an_unknown_level_scores_like_scikit_learn_ignoring_it(
     frame["Contract"] = "Weekly"
     expected = load_model(models_dir).pipeline.predict_proba(frame)[:, 1]
     assert predictor.predict_frame(frame) == pytest.approx(expected, abs=1e-9)
-    assert predictor.predict_row(frame.iloc[0].to_dict()) == pytest.approx(expected[0], abs=1e-9)
+    first = predictor.predict_records([frame.iloc[0].to_dict()])[0]
+    assert first == pytest.approx(expected[0], abs=1e-9)
 
 
 def test_metadata_without_the_encoding_is_refused(models_dir: Path) -> None:

@@ -23,7 +23,6 @@ from {{ cookiecutter.package_name }}.data.schema import (
 from {{ cookiecutter.package_name }}.files import sha256_file
 from {{ cookiecutter.package_name }}.inference import onnx_export
 from {{ cookiecutter.package_name }}.inference.encoding import Encoder
-from {{ cookiecutter.package_name }}.inference.linear import linear_scorer
 from {{ cookiecutter.package_name }}.inference.predictor import (
     INPUT,
     OUTPUTS,
@@ -77,14 +76,6 @@ def test_the_export_matches_scikit_learn_or_falls_back_with_a_reason(
     expected = pipeline.predict_proba(holdout)[:, 1]
     encoder = Encoder.from_metadata(export["encoding"])
     assert onnx_probabilities(path, encoder, holdout) == pytest.approx(expected, abs=tolerance)
-    # Only the linear model's graph passes for linear (whatever the estimator is named).
-    session = onnx_session(path.read_bytes())
-
-    def run(matrix: np.ndarray) -> np.ndarray:
-        return np.asarray(session.run(OUTPUTS, {INPUT: matrix})[0][:, 1])
-
-    scorer = linear_scorer(run, encoder, "logistic_regression")
-    assert (scorer is not None) == (name == "logistic_regression")
 
 
 def test_the_encoding_follows_the_fitted_one_hot_encoder(

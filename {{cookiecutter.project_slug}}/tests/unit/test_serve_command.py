@@ -1,87 +1,73 @@
-"""The serve command: thin, runs uvicorn with the app factory, one-line errors."""
+"""The serve command: thin, runs Granian with the app factory and its limits, one-line errors."""
 
 from __future__ import annotations
 
+import os
 import socket
 from typing import Any
 
 import pytest
 from typer.testing import CliRunner
-from uvicorn.importer import import_from_string
 
 from {{ cookiecutter.package_name }} import cli
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.serving.server import (
-    GuardedHttpToolsProtocol,
-)
 
 runner = CliRunner()
 
 
 @pytest.fixture
-def any_port_is_free(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Skip the bind check where uvicorn is stubbed: a `make serve` on 8000 must not fail these."""
-    monkeypatch.setattr(cli, "_listen_problem", lambda *_: None)
-
-
-@pytest.mark.usefixtures("any_port_is_free")
-def test_serve_runs_uvicorn_with_the_app_factory(monkeypatch: pytest.MonkeyPatch) -> None:
-    calls: list[tuple[Any, dict[str, Any]]] = []
-    monkeypatch.setattr("uvicorn.run", lambda target, **options: calls.append((target, options)))
-    monkeypatch.setenv("CHURN_LOG_LEVEL", "info")  # serve sets it; monkeypatch restores it
-    result = runner.invoke(app, ["serve", "--port", "8123", "--log-level", "warning"])
-    assert result.exit_code == 0, result.output
-    target, options = calls[0]
-    assert target == "{{ cookiecutter.package_name }}.serving.app:create_app"
-    assert options["factory"] is True
-    assert (options["host"], options["port"], options["workers"]) == ("127.0.0.1", 8123, 1)
-    assert options["log_level"] == "warning"
-    assert import_from_string(options["http"]) is GuardedHttpToolsProtocol
-    assert (options["limit_concurrency"], options["timeout_keep_alive"]) == (1024, 5)
-    assert options["loop"] == "asyncio"
-
-
-@pytest.mark.usefixtures("any_port_is_free")
-def test_serve_can_use_uvloop(monkeypatch: pytest.MonkeyPatch) -> None:
+def server_calls(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
+    """Record the Granian server instead of running it; skip the bind check."""
     calls: list[dict[str, Any]] = []
-    monkeypatch.setattr("uvicorn.run", lambda target, **options: calls.append(options))
-    monkeypatch.setenv("CHURN_LOG_LEVEL", "info")
-    result = runner.invoke(app, ["serve", "--loop", "uvloop"])
+
+    class Recorded:
+        def __init__(self, target: str, **options: Any) -> None:
+            calls.append({"target": target, **options})
+
+        def serve(self) -> None:
+            calls[-1]["served"] = True
+
+    monkeypatch.setattr(cli, "_listen_problem", lambda *_: None)
+    monkeypatch.setattr("granian.Granian", Recorded)
+    for name in ("CHURN_SERVING__PORT", "CHURN_SERVING__HOST", "CHURN_SERVING__WORKERS"):
+        monkeypatch.setenv(name, os.environ.get(name, ""))  # serve sets them; restored after
+        monkeypatch.delenv(name)
+    return calls
+
+
+def test_serve_runs_granian_with_the_app_factory_and_its_limits(
+    server_calls: list[dict[str, Any]],
+) -> None:
+    result = runner.invoke(app, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
-    assert calls[0]["loop"] == "uvloop"
+    options = server_calls[0]
+    assert options["target"] == "{{ cookiecutter.package_name }}.serving.app:create_app"
+    assert options["factory"] is True
+    assert options["served"] is True
+    assert (options["address"], options["port"], options["workers"]) == ("127.0.0.1", 8123, 1)
+    limits = options["http1_settings"]
+    assert (limits.header_read_timeout, limits.max_buffer_size) == (5000, 65536)
+    assert os.environ["CHURN_SERVING__PORT"] == "8123"  # the workers build the app from it
 
 
-def test_a_bad_setting_is_one_line_and_exit_code_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: None)
-    monkeypatch.setenv("CHURN_THRESHOLD", "2")
+def test_a_bad_setting_is_one_line_and_exit_code_1(
+    server_calls: list[dict[str, Any]], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("CHURN_SERVING__THRESHOLD", "2")
     result = runner.invoke(app, ["serve"])
     assert result.exit_code == 1
-    assert "CHURN_THRESHOLD" in result.output
+    assert "CHURN_SERVING__THRESHOLD" in result.output
     assert "Traceback" not in result.output
+    assert server_calls == []
 
 
 def test_a_busy_port_is_one_line_and_exit_code_1(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("uvicorn.run", lambda *args, **kwargs: pytest.fail("uvicorn ran"))
+    monkeypatch.setattr("granian.Granian", lambda *args, **kwargs: pytest.fail("a server ran"))
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen()
         port = taken.getsockname()[1]
         result = runner.invoke(app, ["serve", "--port", str(port)])
     assert result.exit_code == 1
-    assert result.output.strip().splitlines() == [
-        f"error: cannot listen on 127.0.0.1:{port}: Address already in use"
-    ]
-
-
-@pytest.mark.usefixtures("any_port_is_free")
-def test_uvicorn_failing_to_start_is_exit_code_1_not_3(monkeypatch: pytest.MonkeyPatch) -> None:
-    """uvicorn exits 3 when it cannot start (a bind lost to a race); 3 means drift here."""
-
-    def cannot_start(*args: Any, **kwargs: Any) -> None:
-        raise SystemExit(3)
-
-    monkeypatch.setattr("uvicorn.run", cannot_start)
-    monkeypatch.setenv("CHURN_LOG_LEVEL", "info")
-    result = runner.invoke(app, ["serve"])
-    assert result.exit_code == 1
-    assert "the server did not start (exit 3)" in result.output
+    assert len(result.output.strip().splitlines()) == 1
+    assert f"127.0.0.1:{port}" in result.output

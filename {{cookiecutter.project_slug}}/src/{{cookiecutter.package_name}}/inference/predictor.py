@@ -1,12 +1,12 @@
-"""Score validated customers fast: column arrays in, churn probabilities out, no pandas needed."""
+"""Load a model version and score customers: ONNX Runtime by default, scikit-learn as reference."""
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from abc import ABC, abstractmethod
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
@@ -15,7 +15,6 @@ from ..errors import ModelError
 from ..registry.artifacts import load_model, read_metadata, version_folder
 from ..registry.manifest import verified_bytes
 from .encoding import Coded, Columns, Encoder, numeric_array
-from .linear import linear_scorer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -56,14 +55,14 @@ def onnx_session(model: bytes, threads: int = 1) -> Any:
     return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
 
 
-@dataclass(frozen=True)
-class Predictor:
-    """A loaded model that scores column arrays with the fastest backend available."""
+class Predictor(ABC):
+    """A loaded model version: its metadata, and churn probabilities for customers."""
 
-    metadata: dict[str, Any]
-    backend: Backend
-    score_columns: Callable[[Columns], np.ndarray]
-    score_row: Callable[[Mapping[str, Any]], float]
+    backend: ClassVar[Backend]
+
+    def __init__(self, metadata: dict[str, Any]) -> None:
+        """Keep the version's metadata (validated when it was read)."""
+        self.metadata = metadata
 
     @property
     def version(self) -> str:
@@ -75,30 +74,53 @@ class Predictor:
         """Return the decision threshold recorded at training time."""
         return float(self.metadata["threshold"])
 
+    @abstractmethod
     def predict_columns(self, columns: Columns) -> np.ndarray:
         """Return the churn probability of each customer given one sequence per feature."""
-        return self.score_columns(columns)
-
-    def predict_row(self, row: Mapping[str, Any]) -> float:
-        """Return the churn probability of one customer (feature name -> value)."""
-        return self.score_row(row)
 
     def predict_records(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        """Return the churn probability of each customer record."""
-        return self.score_columns(records_to_columns(records))
+        """Return the churn probability of each customer record (feature name -> value)."""
+        return self.predict_columns(records_to_columns(records))
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Return the churn probability of each row of a parsed raw frame."""
-        return self.score_columns({column: frame[column].to_numpy() for column in FEATURE_COLUMNS})
+        return self.predict_columns(
+            {column: frame[column].to_numpy() for column in FEATURE_COLUMNS}
+        )
 
 
-Scorers = tuple[Callable[[Columns], np.ndarray], Callable[[Mapping[str, Any]], float]]
+class OnnxPredictor(Predictor):
+    """Scores with the exported ONNX graph in ONNX Runtime: the default, and the lean image's."""
+
+    backend = "onnx"
+
+    def __init__(self, metadata: dict[str, Any], session: Any, encoder: Encoder) -> None:
+        """Score with ``session``, whose input ``encoder`` lays out."""
+        super().__init__(metadata)
+        self.session = session
+        self.encoder = encoder
+
+    def predict_columns(self, columns: Columns) -> np.ndarray:
+        """Return the churn probability of each customer given one sequence per feature."""
+        matrix = self.encoder.encode(columns)
+        churn: np.ndarray = self.session.run(OUTPUTS, {INPUT: matrix})[0][:, 1]
+        return churn.astype(np.float64)
 
 
-def _sklearn_scorers(pipeline: Any) -> Scorers:
-    import pandas as pd
+class SklearnPredictor(Predictor):
+    """Scores with the fitted scikit-learn pipeline: the reference the ONNX graph must match."""
 
-    def score(columns: Columns) -> np.ndarray:
+    backend = "sklearn"
+
+    def __init__(self, metadata: dict[str, Any], pipeline: Any) -> None:
+        """Score with the fitted ``pipeline``."""
+        super().__init__(metadata)
+        self.pipeline = pipeline
+
+    def predict_columns(self, columns: Columns) -> np.ndarray:
+        """Return the churn probability of each customer given one sequence per feature."""
+        import pandas as pd
+
         frame = pd.DataFrame(
             {
                 **{c: text_array(columns[c]).ravel() for c in CATEGORICAL_FEATURES},
@@ -106,32 +128,7 @@ def _sklearn_scorers(pipeline: Any) -> Scorers:
             },
             columns=list(FEATURE_COLUMNS),
         )
-        return np.asarray(pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
-
-    def score_row(row: Mapping[str, Any]) -> float:
-        return float(score({column: [row[column]] for column in FEATURE_COLUMNS})[0])
-
-    return score, score_row
-
-
-def _onnx_scorers(session: Any, encoder: Encoder, estimator: str) -> Scorers:
-    run, encode, encode_row = session.run, encoder.encode, encoder.encode_row
-
-    def probabilities(matrix: np.ndarray) -> np.ndarray:
-        churn: np.ndarray = run(OUTPUTS, {INPUT: matrix})[0][:, 1].astype(np.float64)
-        return churn
-
-    linear = linear_scorer(probabilities, encoder, estimator)
-    if linear is not None:
-        return linear.score_columns, linear.score_row
-
-    def score(columns: Columns) -> np.ndarray:
-        return probabilities(encode(columns))
-
-    def score_row(row: Mapping[str, Any]) -> float:
-        return float(run(OUTPUTS, {INPUT: encode_row(row)})[0][0, 1])
-
-    return score, score_row
+        return np.asarray(self.pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
 
 
 def _load_session(
@@ -170,8 +167,7 @@ def load_predictor(models_dir: Path, *, threads: int = 1) -> Predictor:
             "No ONNX model in %s/ (%s); scoring with scikit-learn", directory, export["reason"]
         )
         loaded = load_model(directory)
-        return Predictor(loaded.metadata, "sklearn", *_sklearn_scorers(loaded.pipeline))
+        return SklearnPredictor(loaded.metadata, loaded.pipeline)
     encoder = Encoder.from_metadata(export["encoding"])
     session = _load_session(directory, export["file"], manifest, threads, encoder.width)
-    scorers = _onnx_scorers(session, encoder, str(metadata["estimator"]))
-    return Predictor(metadata, "onnx", *scorers)
+    return OnnxPredictor(metadata, session, encoder)

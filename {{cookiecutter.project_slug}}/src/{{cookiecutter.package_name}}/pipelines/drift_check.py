@@ -15,7 +15,7 @@ from ..files import write_json
 from ..inference.predictor import load_predictor
 from ..monitoring.drift import feature_drift, prediction_drift
 from ..monitoring.report import write_report
-from ..monitoring.score_logs import is_score_log, load_score_log
+from ..monitoring.score_log import is_score_log, load_score_log
 
 SUMMARY_FILE = "summary.json"
 REPORT_FILE = "report.html"

@@ -1,15 +1,12 @@
-"""Observability of each request: an id, Prometheus metrics and one JSON access-log line."""
+"""Observability: Prometheus metrics, and a request id and an access-log line per request."""
 
 from __future__ import annotations
 
-import json
 import logging
+import os
 import re
 import secrets
-import sys
 import time
-from time import perf_counter
-from typing import Any
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -21,268 +18,171 @@ from prometheus_client import (
     Gauge,
     Histogram,
 )
+from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .metrics_multiprocess import multiprocess_dir, multiprocess_registry
+from ..inference.predictor import Predictor
+from ..logs import PACKAGE
 
-#: The top-level package, whose loggers (``<package>.serving...``) the service writes to.
-PACKAGE = __name__.split(".")[0]
-ACCESS_LOGGER = f"{PACKAGE}.access"
-
-
-class JsonFormatter(logging.Formatter):
-    """Format a record as one JSON line; ``extra={"fields": {...}}`` adds keys."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        """Return the record as compact JSON."""
-        payload: dict[str, Any] = {
-            "time": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created))
-            + f".{int(record.msecs):03d}Z",
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        fields = getattr(record, "fields", None)
-        if isinstance(fields, dict):
-            payload.update(fields)
-        if record.exc_info:
-            payload["exception"] = self.formatException(record.exc_info)
-        return json.dumps(payload, default=str, ensure_ascii=False)
+#: Set to an empty, writable folder before the workers start to share their metrics.
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
 
-def logging_config(level: str) -> dict[str, Any]:
-    """Return a ``logging.config.dictConfig`` mapping for uvicorn and the package, as JSON."""
-    handler = {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
-    logger = {"handlers": ["json"], "level": level.upper(), "propagate": False}
-    return {
-        "version": 1,
-        "disable_existing_loggers": False,
-        "formatters": {"json": {"()": JsonFormatter}},
-        "handlers": {"json": handler},
-        "loggers": {"uvicorn": logger, "uvicorn.access": logger, PACKAGE: logger},
-    }
-
-
-def configure_logging(level: str) -> None:
-    """Give the package logger a JSON handler unless one is configured (e.g. by ``serve``)."""
-    package_logger = logging.getLogger(PACKAGE)
-    package_logger.setLevel(level.upper())
-    if not package_logger.handlers:
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        package_logger.addHandler(handler)
-        package_logger.propagate = False
-
-
-#: Latency buckets in seconds, from a cached single-row answer to a slow large batch.
+#: Latency buckets in seconds, from a single-row answer to a slow large batch.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
-TRAINING_CHURN_RATE = "churn_model_training_churn_rate"
-EXPECTED_CHURN_SHARE = "churn_model_expected_churn_share"
-#: The loaded model's own figures, exported while it serves (help texts).
+#: The loaded model's own figures, exported while it serves: name -> (metadata path, help).
 MODEL_GAUGES = {
-    TRAINING_CHURN_RATE: "Churn rate of the loaded model's training data.",
-    EXPECTED_CHURN_SHARE: (
+    "churn_model_training_churn_rate": (
+        ("data", "churn_rate"),
+        "Churn rate of the loaded model's training data.",
+    ),
+    "churn_model_expected_churn_share": (
+        ("metrics", "predicted_churn_share"),
         "Share of its hold-out the loaded model predicted to churn, at its threshold: "
-        "the churn-share alert compares the served share with it."
+        "the churn-share alert compares the served share with it.",
     ),
 }
-KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class ServiceMetrics:
-    """The metrics of one app in their own registry (several apps can live in one process)."""
+    """The metrics of one app in their own registry (several apps can live in one process).
+
+    With ``PROMETHEUS_MULTIPROC_DIR`` set (``serve`` sets it for several workers), each
+    worker writes its values there and ``render`` aggregates them (prometheus_client's
+    multiprocess mode), so a scrape answered by any worker counts the requests of all; that
+    mode has no process_* metrics (the container's own metrics cover them).
+    """
 
     content_type = CONTENT_TYPE_LATEST
 
     def __init__(self) -> None:
-        """Create the registry and its metrics, with the standard process_* and python_*.
-
-        With ``PROMETHEUS_MULTIPROC_DIR`` set (``serve --workers N`` sets it), every worker
-        writes its values there and ``render`` aggregates them, so a scrape answered by any
-        worker counts the requests of all.
-        """
-        self.multiprocess_dir = multiprocess_dir()
-        self.registry = CollectorRegistry()
+        """Create the registry and the metrics."""
+        self.registry = registry = CollectorRegistry()
         for collector in (PROCESS_COLLECTOR, PLATFORM_COLLECTOR, GC_COLLECTOR):
-            self.registry.register(collector)
+            registry.register(collector)  # process_*, python_* (one process: see render)
         labels = ("method", "route", "status")
-        self.requests = Counter(
-            "http_requests",
-            "HTTP requests by method, route template and status code.",
-            labels,
-            registry=self.registry,
-        )
+        self.requests = Counter("http_requests", "HTTP requests.", labels, registry=registry)
         self.latency = Histogram(
             "http_request_duration_seconds",
-            "Time to answer a request, by method, route template and status code.",
+            "Time to answer a request.",
             labels,
             buckets=BUCKETS,
-            registry=self.registry,
+            registry=registry,
         )
-        predictions = Counter(
-            "churn_predictions",
-            "Customers scored, by predicted outcome (churn or no_churn).",
-            ("outcome",),
-            registry=self.registry,
+        self.predictions = Counter(
+            "churn_predictions", "Customers scored, by outcome.", ("outcome",), registry=registry
         )
-        self._churn = predictions.labels(outcome="churn")
-        self._no_churn = predictions.labels(outcome="no_churn")
+        self.score_log_errors = Counter(
+            "churn_score_log_errors",
+            "Scored customers the score log failed to write.",
+            registry=registry,
+        )
         self.model_ready = Gauge(
             "churn_model_ready",
-            "1 when a model is loaded, else 0.",
-            registry=self.registry,
-            multiprocess_mode="livemin",  # ready only if every live worker is
+            "1 when a model is loaded.",
+            registry=registry,
+            multiprocess_mode="livemin",
         )
         self.model_info = Gauge(
             "churn_model_info",
-            "1, labelled with the version of the loaded model (dashboards show it).",
+            "1, labelled with the loaded model's version.",
             ("version",),
-            registry=self.registry,
+            registry=registry,
             multiprocess_mode="livemax",
         )
-        #: Created with the first model, so the series are absent (not 0) until one loads.
+        #: Created with the first model that records them: absent (not 0) until then.
         self._model_gauges: dict[str, Gauge] = {}
         self._version: str | None = None
-        self._children: dict[tuple[str, str, int], tuple[Counter, Histogram]] = {}
 
-    def set_model(
-        self,
-        version: str | None,
-        training_churn_rate: float | None,
-        expected_churn_share: float | None = None,
-    ) -> None:
-        """Record which model is loaded (``None``: none, the service is not ready).
-
-        ``training_churn_rate`` is the churn rate of the model's training data, and
-        ``expected_churn_share`` the share of its hold-out it predicted to churn (at its
-        threshold): the alert on the predicted churn share compares with the latter, so
-        both follow every hot swap. A value the model does not record is not exported.
-        """
-        self.model_ready.set(version is not None)
+    def set_model(self, model: Predictor | None) -> None:
+        """Describe the model about to serve (None: none loaded, the service is not ready)."""
+        version = model.version if model is not None else None
+        self.model_ready.set(model is not None)
         if self._version not in (None, version):
-            # With workers, a worker's metrics file keeps every series it wrote (``clear``
-            # only forgets them in memory): zero the replaced version's, or a scrape after
-            # a swap would show the old version at 1 beside the new one.
-            self.model_info.labels(version=self._version).set(0)
-        self.model_info.clear()
+            if os.environ.get(MULTIPROC_ENV):  # a worker's file keeps every series it wrote
+                self.model_info.labels(version=self._version).set(0)
+            else:
+                self.model_info.remove(self._version)
         if version is not None:
             self.model_info.labels(version=version).set(1)
         self._version = version
-        loaded = version is not None
-        self._set_model_gauge(TRAINING_CHURN_RATE, training_churn_rate if loaded else None)
-        self._set_model_gauge(EXPECTED_CHURN_SHARE, expected_churn_share if loaded else None)
+        for name, ((section, key), documentation) in MODEL_GAUGES.items():
+            value = model.metadata.get(section, {}).get(key) if model is not None else None
+            gauge = self._model_gauges.get(name)
+            if value is None and gauge is not None:
+                self.registry.unregister(self._model_gauges.pop(name))
+            elif value is not None:
+                if gauge is None:
+                    gauge = self._model_gauges[name] = Gauge(
+                        name, documentation, registry=self.registry, multiprocess_mode="livemax"
+                    )
+                gauge.set(float(value))
 
-    def _set_model_gauge(self, name: str, value: float | None) -> None:
-        """Export one figure of the loaded model; remove its series when there is none."""
-        gauge = self._model_gauges.get(name)
-        if value is None:
-            if gauge is not None:
-                self.registry.unregister(gauge)
-                del self._model_gauges[name]
-            return
-        if gauge is None:
-            gauge = self._model_gauges[name] = Gauge(
-                name,
-                MODEL_GAUGES[name],
-                registry=self.registry,
-                multiprocess_mode="livemax",  # the workers serve the same production model
-            )
-        gauge.set(value)
-
-    def observe_request(self, method: str, route: str, status: int, seconds: float) -> None:
-        """Count one answered request and its latency."""
-        key = (method if method in KNOWN_METHODS else "OTHER", route, status)
-        children = self._children.get(key)
-        if children is None:
-            label = (key[0], route, str(status))
-            children = (self.requests.labels(*label), self.latency.labels(*label))
-            self._children[key] = children
-        children[0].inc()
-        children[1].observe(seconds)
-
-    def count_predictions(self, churned: int, total: int) -> None:
-        """Count the outcomes of ``total`` scored customers, ``churned`` of them churners."""
-        if churned:
-            self._churn.inc(churned)
-        if total - churned:
-            self._no_churn.inc(total - churned)
+    def count_predictions(self, flags: list[bool]) -> None:
+        """Count the outcomes of scored customers."""
+        churned = sum(flags)
+        self.predictions.labels(outcome="churn").inc(churned)
+        self.predictions.labels(outcome="no_churn").inc(len(flags) - churned)
 
     def render(self) -> bytes:
         """Return the metrics in the Prometheus text format (of all workers, if several)."""
-        if self.multiprocess_dir is not None:
-            return generate_latest(multiprocess_registry(self.multiprocess_dir))
+        if os.environ.get(MULTIPROC_ENV):
+            registry = CollectorRegistry()
+            prometheus_multiprocess.MultiProcessCollector(registry)
+            return generate_latest(registry)
         return generate_latest(self.registry)
 
 
-REQUEST_ID_HEADER = b"x-request-id"
-#: An incoming request id is kept only if it is short and plain (it goes into logs).
+#: An incoming X-Request-ID is kept only if it is short and plain (it goes into logs).
 _SAFE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
-UNMATCHED = "unmatched"
-
-
-def request_id_from(headers: list[tuple[bytes, bytes]]) -> str:
-    """Return the client's X-Request-ID when it is safe to echo, else a new random id."""
-    for name, value in headers:
-        if name == REQUEST_ID_HEADER and _SAFE_ID.fullmatch(value):
-            return value.decode("ascii")
-    return secrets.token_hex(16)
-
-
-def _route_template(scope: Scope, status: int) -> str:
-    """Return the matched route's path template (bounded label values for the metrics)."""
-    route = scope.get("route")
-    if route is not None:
-        return str(getattr(route, "path", UNMATCHED))
-    return UNMATCHED if status == 404 else str(scope["path"])  # e.g. /docs, /openapi.json
+_KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
 class ObservabilityMiddleware:
-    """Tag each HTTP request with an id, time it, count it, and log it as one JSON line."""
+    """Give each HTTP request an id (X-Request-ID), count and time it, and log one JSON line."""
 
     def __init__(self, app: ASGIApp, metrics: ServiceMetrics, access_log: bool = True) -> None:
         """Wrap ``app``."""
         self.app = app
         self.metrics = metrics
         self.access_log = access_log
-        self.logger = logging.getLogger(ACCESS_LOGGER)
+        self.logger = logging.getLogger(f"{PACKAGE}.access")
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         """Handle one ASGI call; non-HTTP calls (lifespan) pass straight through."""
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        start = perf_counter()
-        request_id = request_id_from(scope["headers"])
+        start = time.perf_counter()
+        given = dict(scope["headers"]).get(b"x-request-id", b"")
+        request_id = given.decode() if _SAFE_ID.fullmatch(given) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
-        id_header = (REQUEST_ID_HEADER, request_id.encode("ascii"))
         status = 500
 
         async def send_with_id(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message = {**message, "headers": [*message.get("headers", ()), id_header]}
+                headers = [*message.get("headers", ()), (b"x-request-id", request_id.encode())]
+                message = {**message, "headers": headers}
             await send(message)
 
         try:
             await self.app(scope, receive, send_with_id)
         finally:
-            seconds = perf_counter() - start
-            route = _route_template(scope, status)
-            self.metrics.observe_request(scope["method"], route, status, seconds)
+            seconds = time.perf_counter() - start
+            route = getattr(scope.get("route"), "path", "unmatched")  # bounded label values
+            method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
+            self.metrics.requests.labels(method, route, str(status)).inc()
+            self.metrics.latency.labels(method, route, str(status)).observe(seconds)
             if self.access_log:
-                self._log(scope, request_id, route, status, seconds)
-
-    def _log(self, scope: Scope, request_id: str, route: str, status: int, seconds: float) -> None:
-        client: Any = scope.get("client")
-        fields = {
-            "request_id": request_id,
-            "method": scope["method"],
-            "path": scope["path"],
-            "route": route,
-            "status": status,
-            "duration_ms": round(seconds * 1000, 3),
-            "client": f"{client[0]}:{client[1]}" if client else None,
-        }
-        self.logger.info("request", extra={"fields": fields})
+                fields = {
+                    "request_id": request_id,
+                    "method": method,
+                    "path": scope["path"],
+                    "route": route,
+                    "status": status,
+                    "duration_ms": round(seconds * 1000, 3),
+                }
+                self.logger.info("request", extra=fields)

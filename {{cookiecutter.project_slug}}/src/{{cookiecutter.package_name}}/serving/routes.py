@@ -1,168 +1,141 @@
-"""The six endpoints; the two prediction routes come first (routes are matched in order)."""
-
-from __future__ import annotations
+"""The endpoints: predictions, health and readiness, the loaded model, and the metrics."""
 
 from typing import Any
 
-import numpy as np
-from fastapi import APIRouter, Request
-from starlette.responses import Response
+from fastapi import APIRouter, Response
 
 from ..data.schema import ID_COLUMN
-from .deps import ModelDep, StateDep, app_state
-from .handlers import json_response
+from .deps import AppState, ModelDep, StateDep
 from .schemas import (
-    EXAMPLE_CUSTOMER,
-    NEW_CUSTOMER,
+    BatchItem,
     BatchPrediction,
+    Customer,
     ErrorBody,
     Health,
     ModelInfo,
     Prediction,
-    PredictionRow,
     Readiness,
+    batch_request,
 )
-from .validation import read_body
 
+#: Each route's response model is its return annotation (FastAPI reads it).
 router = APIRouter()
-_ALIVE = Health().model_dump_json().encode()
 _NO_MODEL: dict[int | str, dict[str, Any]] = {
     503: {"model": ErrorBody, "description": "No model loaded (see GET /ready)."}
 }
 _BODY_ERRORS: dict[int | str, dict[str, Any]] = {
-    413: {"model": ErrorBody, "description": "The body exceeds the configured size limit."},
-    415: {"model": ErrorBody, "description": "The body is not application/json."},
+    400: {"model": ErrorBody, "description": "The body is not readable JSON text (UTF-8)."},
+    413: {"content": {"text/plain": {}}, "description": "The body exceeds max_body_bytes."},
     422: {"model": ErrorBody, "description": "Invalid body; each error's `loc` names the field."},
     **_NO_MODEL,
 }
 
 
-def _json_body(schema: str, examples: dict[str, Any]) -> dict[str, Any]:
-    """Document a request body that the endpoint validates itself from the raw bytes."""
-    content = {
-        "schema": {"$ref": f"#/components/schemas/{schema}"},
-        "examples": {name: {"value": value} for name, value in examples.items()},
-    }
-    return {"requestBody": {"required": True, "content": {"application/json": content}}}
+def _score(
+    state: AppState, model: ModelDep, records: list[dict[str, Any]]
+) -> tuple[list[float], list[bool]]:
+    """Score customers, count the outcomes and log them; return probabilities and flags."""
+    probabilities: list[float] = model.predict_records(records).tolist()
+    threshold = state.settings.threshold or model.threshold
+    flags = [probability >= threshold for probability in probabilities]
+    state.metrics.count_predictions(flags)
+    if state.score_log is not None:
+        state.score_log.write(records, probabilities, model.version)
+    return probabilities, flags
 
 
 @router.post(
     "/predict",
-    response_model=Prediction,
     tags=["predictions"],
     summary="Predict churn for one customer",
     responses=_BODY_ERRORS,
-    openapi_extra=_json_body(
-        "Customer", {"existing customer": EXAMPLE_CUSTOMER, "new customer": NEW_CUSTOMER}
-    ),
 )
-async def predict(request: Request) -> Response:
+def predict(customer: Customer, state: StateDep, model: ModelDep) -> Prediction:
     """Score one customer given in the raw Telco columns (without Churn)."""
-    state = app_state(request)
-    model = state.ready_model()
-    row = state.validators.customer_row(await read_body(request, state.settings.max_body_bytes))
-    probability = float(model.predict_row(row))
-    churn = probability >= state.service.threshold_for(model)
-    state.metrics.count_predictions(int(churn), 1)
-    if state.score_log is not None:
-        state.score_log.write_row(row, probability, model.version)
-    return json_response(
-        {
-            ID_COLUMN: row[ID_COLUMN],
-            "churn_probability": probability,
-            "churn": churn,
-            "model_version": model.version,
-        }
+    record = customer.model_dump()
+    [probability], [churn] = _score(state, model, [record])
+    return Prediction(
+        customerID=record[ID_COLUMN],
+        churn_probability=probability,
+        churn=churn,
+        model_version=model.version,
     )
 
 
-@router.post(
-    "/predict/batch",
-    response_model=BatchPrediction,
-    tags=["predictions"],
-    summary="Predict churn for a batch of customers",
-    responses=_BODY_ERRORS,
-    openapi_extra=_json_body(
-        "BatchRequest", {"two customers": {"customers": [EXAMPLE_CUSTOMER, NEW_CUSTOMER]}}
-    ),
-)
-async def predict_batch(request: Request) -> Response:
-    """Score up to the configured number of customers; predictions come back in order."""
-    state = app_state(request)
-    model = state.ready_model()
-    columns = state.validators.batch_columns(
-        await read_body(request, state.settings.max_body_bytes)
+def batch_router(max_size: int) -> APIRouter:
+    """Return the batch route; its body holds at most ``max_size`` customers, as documented."""
+    batch_routes = APIRouter()
+    body: Any = batch_request(max_size)
+
+    @batch_routes.post(
+        "/predict/batch",
+        tags=["predictions"],
+        summary="Predict churn for a batch of customers",
+        responses=_BODY_ERRORS,
     )
-    probabilities: list[float] = np.asarray(
-        model.predict_columns(columns), dtype=np.float64
-    ).tolist()
-    threshold = state.service.threshold_for(model)
-    flags = [probability >= threshold for probability in probabilities]
-    predictions = list(map(PredictionRow, columns[ID_COLUMN], probabilities, flags))
-    state.metrics.count_predictions(sum(flags), len(flags))
-    if state.score_log is not None:
-        state.score_log.write_columns(columns, probabilities, model.version)
-    return json_response({"model_version": model.version, "predictions": predictions})
+    def predict_batch(batch: body, state: StateDep, model: ModelDep) -> BatchPrediction:
+        """Score up to ``serving.max_batch_size`` customers; predictions come back in order."""
+        records = [customer.model_dump() for customer in batch.customers]
+        probabilities, flags = _score(state, model, records)
+        return BatchPrediction(
+            model_version=model.version,
+            predictions=[
+                BatchItem(customerID=record[ID_COLUMN], churn_probability=p, churn=churn)
+                for record, p, churn in zip(records, probabilities, flags, strict=True)
+            ],
+        )
+
+    return batch_routes
 
 
-#: Endpoints that take only the ``Request`` and return a ``Response``: ``app.DirectRoutes``
-#: calls them straight from the ASGI scope (FastAPI's dispatch would add nothing to them).
-#: An endpoint given a ``Depends`` or a typed parameter must leave this tuple.
-DIRECT_ENDPOINTS = (predict, predict_batch)
-
-
-@router.get("/health", response_model=Health, tags=["health"], summary="The process is alive")
-async def health() -> Response:
+# Load balancers and uptime checkers often probe with HEAD: the same answers, without a body.
+@router.head("/health", include_in_schema=False)
+@router.get("/health", tags=["health"], summary="The process is alive")
+async def health() -> Health:
     """Answer 200 while the process runs, whether or not a model is loaded."""
-    return Response(_ALIVE, media_type="application/json")
+    return Health()
 
 
+@router.head("/ready", include_in_schema=False)
 @router.get(
     "/ready",
-    response_model=Readiness,
+    response_model_exclude_none=True,
     tags=["health"],
     summary="A model is loaded and predictions can be served",
     responses={503: {"model": Readiness, "description": "No model loaded; `reason` says why."}},
 )
-async def ready(state: StateDep) -> Response:
+async def ready(state: StateDep, response: Response) -> Readiness:
     """Answer 200 with the model version once loaded, else 503 with the reason."""
-    service = state.service
-    model = service.model
-    if model is None:
-        return json_response({"status": "not ready", "reason": service.error}, 503)
-    answer = {"status": "ready", "model_version": model.version, "backend": model.backend}
-    if service.reload_error is not None:
-        answer["reload_error"] = service.reload_error
-    return json_response(answer)
-
-
-# Uptime checkers and load balancers often probe with HEAD: the same answers, without a body
-# (the server drops it). Left out of the schema, where HTTP implies HEAD beside GET.
-for _path, _endpoint in (("/health", health), ("/ready", ready)):
-    router.add_api_route(_path, _endpoint, methods=["HEAD"], include_in_schema=False)
+    service, log = state.service, state.score_log
+    if service.model is None:
+        response.status_code = 503
+        return Readiness(status="not ready", reason=service.error)
+    return Readiness(
+        status="ready",
+        model_version=service.model.version,
+        backend=service.model.backend,
+        reload_error=service.reload_error,
+        score_log_failing=log.failing if log is not None else None,
+    )
 
 
 @router.get(
     "/model",
-    response_model=ModelInfo,
     response_model_exclude_none=True,
     tags=["model"],
     summary="Describe the loaded model",
     responses=_NO_MODEL,
 )
-async def model_info(state: StateDep, model: ModelDep) -> Response:
+async def model_info(state: StateDep, model: ModelDep) -> ModelInfo:
     """Return the model's version, backend, threshold in use and metrics."""
-    info: dict[str, Any] = {
-        "model_version": model.version,
-        "backend": model.backend,
-        "threshold": state.service.threshold_for(model),
-        "metrics": model.metadata.get("metrics", {}),
-    }
-    if state.settings.expose_metadata:
-        info["metadata"] = model.metadata
-    if state.service.reload_error is not None:
-        info["reload_error"] = state.service.reload_error
-    return json_response(info)
+    return ModelInfo(
+        model_version=model.version,
+        backend=model.backend,
+        threshold=state.settings.threshold or model.threshold,
+        metrics=model.metadata.get("metrics", {}),
+        metadata=model.metadata if state.settings.expose_metadata else None,
+        reload_error=state.service.reload_error,
+    )
 
 
 @router.get(

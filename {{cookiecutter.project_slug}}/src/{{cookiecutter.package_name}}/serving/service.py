@@ -1,154 +1,92 @@
-"""The model behind the service: loaded at start-up, swapped when production changes."""
+"""The model behind the service: loaded at start-up, swapped when the production pointer moves."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, Protocol
 
 from ..errors import ChurnError
-from ..inference.predictor import load_predictor
+from ..inference.predictor import Predictor
 from ..registry.store import production_version
 
 logger = logging.getLogger(__name__)
 
-
-class ScoringModel(Protocol):
-    """What the service needs from a loaded model (``inference.predictor.Predictor`` has it)."""
-
-    @property
-    def version(self) -> str:
-        """Return the model version."""
-
-    @property
-    def threshold(self) -> float:
-        """Return the decision threshold saved with the model."""
-
-    @property
-    def backend(self) -> str:
-        """Return the inference backend name."""
-
-    @property
-    def metadata(self) -> dict[str, Any]:
-        """Return the saved model metadata."""
-
-    def predict_columns(self, columns: Mapping[str, Any]) -> Any:
-        """Return one churn probability per row of the feature columns."""
-
-    def predict_row(self, row: Mapping[str, Any]) -> float:
-        """Return the churn probability of one customer (feature name -> value)."""
-
-
-Loader = Callable[[Path], ScoringModel]
+Loader = Callable[[Path], Predictor]
 #: Called with the model about to serve (None: none loaded) before requests can see it.
-Publisher = Callable[[ScoringModel | None], None]
-Outcome = Literal["reloaded", "unchanged", "refused"]
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, ChurnError):
-        return str(exc)
-    return f"cannot load model: {type(exc).__name__}: {exc}"
+Publisher = Callable[[Predictor | None], None]
 
 
 class ModelService:
-    """Holds the loaded model, or why loading failed, and swaps in a new production version.
+    """Holds the loaded model, or why loading failed, and follows the production pointer.
 
     ``model`` is replaced by one assignment once the new version is fully loaded, so a
-    request that read it keeps a whole model: the old one or the new one, never a mix.
-    ``publish`` (the metrics that describe the model) runs just before that assignment:
-    once ``/ready`` names a version, a scrape of ``/metrics`` describes the same one.
+    request that read it keeps a whole model: the old one or the new one, never a mix. A
+    version that fails to load is refused, logged once, and the old one keeps serving.
     """
 
-    def __init__(
-        self,
-        models_dir: Path,
-        threshold: float | None,
-        loader: Loader = load_predictor,
-        publish: Publisher | None = None,
-    ) -> None:
-        """Remember where the model is; nothing is loaded until ``load``."""
+    def __init__(self, models_dir: Path, loader: Loader, publish: Publisher) -> None:
+        """Remember where the models are; nothing is loaded until ``reload``."""
         self.models_dir = models_dir
-        self.threshold_override = threshold
         self.loader = loader
-        self.publish: Publisher = publish or (lambda _model: None)
-        self.model: ScoringModel | None = None
+        self.publish = publish
+        self.model: Predictor | None = None
         self.error: str | None = "model not loaded yet"
         self.reload_error: str | None = None
         self._refused: str | None = None
-        self._reloading = threading.Lock()
+        self._lock = threading.Lock()
 
-    def load(self) -> None:
-        """Load the production model; on failure keep the reason, never raise."""
-        if self.reload(forced=True) != "reloaded":
-            self.publish(self.model)
-
-    def wanted_version(self) -> str | None:
-        """Return the version the production pointer names (None: no pointer or unreadable).
-
-        An unreadable pointer (a hand edit, a torn copy) is logged once and shown as
-        ``reload_error``; the loaded model keeps serving until the pointer reads again.
-        """
+    def _wanted(self) -> str | None:
+        """Return the version production names, or None when the pointer cannot be read."""
         try:
             wanted = production_version(self.models_dir)
         except ChurnError as exc:
-            reason = f"production pointer unreadable ({exc})"
-            if self.model is not None and self.reload_error != reason:
-                self.reload_error = reason
-                logger.error("%s, still serving %s", reason, self.model.version)
+            if self.model is not None and self.reload_error != str(exc):
+                self.reload_error = str(exc)
+                logger.error("%s; still serving %s", exc, self.model.version)
             return None
-        if self.reload_error is not None and self.reload_error.startswith("production pointer"):
+        if self._refused is None:  # the pointer reads again: forget its error
             self.reload_error = None
         return wanted
 
-    def stale(self) -> bool:
-        """Return True if production names another version than the loaded one.
-
-        A version that failed to load is not retried until the pointer moves again (or a
-        forced reload): the service keeps serving what it has.
-        """
-        wanted = self.wanted_version()
-        loaded = self.model.version if self.model is not None else None
-        return wanted is not None and wanted not in (loaded, self._refused)
-
-    def reload(self, *, forced: bool = False) -> Outcome:
-        """Load the production version and swap it in; on failure keep serving the old one.
-
-        Runs in a worker thread: requests keep being answered by the current model meanwhile.
-        """
-        with self._reloading:
-            if not forced and not self.stale():
-                return "unchanged"
-            wanted = self.wanted_version()
+    def reload(self, *, forced: bool = False) -> None:
+        """Load the production version if it is new (or ``forced``); never raises."""
+        with self._lock:
+            wanted = self._wanted()
+            loaded = self.model.version if self.model is not None else None
+            if not forced and (wanted is None or wanted in (loaded, self._refused)):
+                return
             try:
                 model = self.loader(self.models_dir)
             except Exception as exc:  # a broken version must never take the service down
-                return self._refuse(wanted, _reason(exc))
-            current = self.model
-            if current is not None and model.version == current.version:
-                self._refused, self.reload_error = None, None
-                return "unchanged"
+                self._refuse(wanted, exc)
+                return
+            self._refused, self.reload_error = None, None
+            if model.version == loaded:
+                return
             self.publish(model)
-            self.model = model
-            self.error, self.reload_error, self._refused = None, None, None
-            replaced = f", replacing {current.version}" if current is not None else ""
-            logger.info("model %s loaded (%s backend)%s", model.version, model.backend, replaced)
-            return "reloaded"
+            self.model, self.error = model, None
+            logger.info(
+                "model %s loaded (%s backend), replacing %s", model.version, model.backend, loaded
+            )
 
-    def _refuse(self, version: str | None, reason: str) -> Outcome:
+    def _refuse(self, version: str | None, exc: Exception) -> None:
+        reason = str(exc) if isinstance(exc, ChurnError) else f"cannot load model: {exc!r}"
         self._refused = version
         if self.model is None:
             self.error = reason
+            self.publish(None)
             logger.error("model not loaded: %s", reason)
         else:
-            self.reload_error = f"{version or 'the new model'} refused ({reason})"
+            self.reload_error = f"{version} refused ({reason})"
             logger.error(
-                "model %s not loaded, still serving %s: %s", version, self.model.version, reason
+                "model %s refused, still serving %s: %s", version, self.model.version, reason
             )
-        return "refused"
 
-    def threshold_for(self, model: ScoringModel) -> float:
-        """Return the decision threshold: the override if set, else the model's own."""
-        return model.threshold if self.threshold_override is None else self.threshold_override
+    async def follow(self, interval: float) -> None:
+        """Reload whenever the production pointer moves, checking every ``interval`` seconds."""
+        while interval > 0:
+            await asyncio.sleep(interval)
+            await asyncio.to_thread(self.reload)
