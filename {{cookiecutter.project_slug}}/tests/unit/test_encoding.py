@@ -6,12 +6,8 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import OneHotEncoder
 
-from {{ cookiecutter.package_name }}.inference.encoding import (
-    Coded,
-    Columns,
-    Encoder,
-    numeric_array,
-)
+from {{ cookiecutter.package_name }}.data.columns import Coded, Columns
+from {{ cookiecutter.package_name }}.inference.encoding import Encoder, numeric_array
 
 LEVELS = {"Contract": ("Monthly", "Yearly"), "gender": ("F", "M")}
 ENCODER = Encoder(("tenure", "TotalCharges"), LEVELS)

@@ -6,11 +6,8 @@ from typing import Any
 import numpy as np
 import pytest
 
-from {{ cookiecutter.package_name }}.inference.encoding import (
-    Coded,
-    Columns,
-    Encoder,
-)
+from {{ cookiecutter.package_name }}.data.columns import Coded, Columns
+from {{ cookiecutter.package_name }}.inference.encoding import Encoder
 from {{ cookiecutter.package_name }}.inference.linear import (
     AGREEMENT,
     LinearScorer,

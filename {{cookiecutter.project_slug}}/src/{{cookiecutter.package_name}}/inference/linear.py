@@ -20,7 +20,8 @@ from typing import Any, Final
 
 import numpy as np
 
-from .encoding import Columns, Encoder, LevelLookup, number, numeric_array
+from ..data.columns import Columns
+from .encoding import Encoder, LevelLookup, number, numeric_array
 
 logger = logging.getLogger(__name__)
 

@@ -10,15 +10,13 @@ from pathlib import Path
 import numpy as np
 import pyarrow as pa
 
-from ..data.load import file_format
+from ..data.columns import Columns
+from ..data.io import BatchReader, BatchWriter
 from ..data.parse_arrow import parse_batch
 from ..data.schema import ID_COLUMN
 from ..errors import DataError
-from ..files import atomic_path
-from ..inference.encoding import Columns
 from ..inference.predictor import load_predictor
 from ..models.predict import churn_labels
-from .batch_io import batch_reader, batch_writer, count_rows, shard_bounds
 
 #: The output columns: ``churn`` is a boolean, as in the API's JSON answers.
 OUTPUT_SCHEMA = pa.schema(
@@ -80,18 +78,19 @@ def _prefetched(items: Iterator[Parsed]) -> Iterator[Parsed]:
 
 
 def _shard_batches(
-    input_path: Path, chunk_size: int, shard: Shard
+    reader: BatchReader, chunk_size: int, shard: Shard
 ) -> tuple[int, Iterator[pa.RecordBatch]]:
     """Return the shard's first data row and its batches of at most ``chunk_size`` rows."""
     if shard.count == 1:
-        return 0, batch_reader(input_path, chunk_size)
-    start, stop = shard_bounds(count_rows(input_path), shard.index, shard.count)
-    return start, batch_reader(input_path, chunk_size, start=start, stop=stop)
+        return 0, reader.batches(chunk_size)
+    rows = reader.count_rows()
+    start, stop = shard.index * rows // shard.count, (shard.index + 1) * rows // shard.count
+    return start, reader.batches(chunk_size, start, stop)
 
 
 def score_file(
-    input_path: Path,
-    output_path: Path,
+    reader: BatchReader,
+    writer: BatchWriter,
     models_dir: Path,
     chunk_size: int = 50_000,
     on_rows: Callable[[int], None] = _noop,
@@ -100,25 +99,23 @@ def score_file(
 ) -> BatchResult:
     """Write ``customerID, churn_probability, churn`` for every row of a raw-format file.
 
-    Input and output are CSV or Parquet, chosen by extension. The input is streamed
-    ``chunk_size`` rows at a time with pyarrow, so memory stays bounded whatever its size;
-    the output appears only when every row has been scored (an error leaves no partial
-    file). With ``shard``, only that contiguous block of rows is scored: the shards' outputs
-    concatenated in index order equal the whole file's output, row for row. Rows are scored
-    with the ONNX export when there is one (``threads`` intra-op threads, 0 for every
-    core), else with the scikit-learn pipeline.
+    Input and output are CSV or Parquet, as ``reader`` and ``writer`` found by extension.
+    The input is streamed ``chunk_size`` rows at a time with pyarrow, so memory stays
+    bounded whatever its size; the output appears only when every row has been scored (an
+    error leaves no partial file). With ``shard``, only that contiguous block of rows is
+    scored: the shards' outputs concatenated in index order equal the whole file's output,
+    row for row. Rows are scored with the ONNX export when there is one (``threads``
+    intra-op threads, 0 for every core), else with the scikit-learn pipeline.
     """
-    file_format(input_path, "--input")
-    out_format = file_format(output_path, "--output")
-    if output_path.resolve() == input_path.resolve():
+    if writer.path.resolve() == reader.path.resolve():
         raise DataError(
-            f"--output must differ from --input ({input_path}); input data is never modified"
+            f"{writer.path}: the output must differ from the input; input data is never modified"
         )
     predictor = load_predictor(models_dir, threads=threads)
-    first_row, batches = _shard_batches(input_path, chunk_size, shard)
+    first_row, batches = _shard_batches(reader, chunk_size, shard)
     rows = 0
-    with atomic_path(output_path) as tmp, batch_writer(tmp, out_format, OUTPUT_SCHEMA) as write:
-        for ids, columns in _prefetched(_parsed(batches, str(input_path), first_row)):
+    with writer.open(OUTPUT_SCHEMA) as write:
+        for ids, columns in _prefetched(_parsed(batches, str(reader.path), first_row)):
             probabilities = predictor.predict_columns(columns)
             write(
                 pa.record_batch(
@@ -134,12 +131,8 @@ def score_file(
             on_rows(rows)
     return BatchResult(
         rows=rows,
-        output=output_path,
+        output=writer.path,
         model_version=predictor.version,
         backend=predictor.backend,
         first_row=first_row,
     )
-
-
-#: The flow's earlier name, kept for callers that score CSV files.
-score_csv = score_file
