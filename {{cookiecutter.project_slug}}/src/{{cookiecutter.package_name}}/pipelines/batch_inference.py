@@ -22,7 +22,6 @@ from ..models.predict import churn_labels
 OUTPUT_SCHEMA = pa.schema(
     [(ID_COLUMN, pa.string()), ("churn_probability", pa.float64()), ("churn", pa.bool_())]
 )
-OUTPUT_COLUMNS = tuple(OUTPUT_SCHEMA.names)
 Parsed = tuple[pa.Array, Columns]
 
 
@@ -44,13 +43,11 @@ class Shard:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """How many rows were scored, where they went, and by which model and backend."""
+    """How many rows were scored, where they went, and by which model."""
 
     rows: int
     output: Path
     model_version: str
-    backend: str
-    first_row: int = 0
 
 
 def _noop(_: int) -> None:
@@ -133,6 +130,4 @@ def score_file(
         rows=rows,
         output=writer.path,
         model_version=predictor.version,
-        backend=predictor.backend,
-        first_row=first_row,
     )
