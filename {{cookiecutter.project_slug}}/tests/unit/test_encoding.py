@@ -7,7 +7,10 @@ import pytest
 from sklearn.preprocessing import OneHotEncoder
 
 from {{ cookiecutter.package_name }}.data.columns import Coded, Columns
-from {{ cookiecutter.package_name }}.inference.encoding import Encoder, numeric_array
+from {{ cookiecutter.package_name }}.inference.encoding import (
+    Encoder,
+    numeric_array,
+)
 
 LEVELS = {"Contract": ("Monthly", "Yearly"), "gender": ("F", "M")}
 ENCODER = Encoder(("tenure", "TotalCharges"), LEVELS)

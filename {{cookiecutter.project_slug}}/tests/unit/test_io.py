@@ -8,7 +8,11 @@ import pyarrow as pa
 import pytest
 
 from {{ cookiecutter.package_name }}.data import io
-from {{ cookiecutter.package_name }}.data.io import BatchReader, BatchWriter, read_header
+from {{ cookiecutter.package_name }}.data.io import (
+    BatchReader,
+    BatchWriter,
+    read_header,
+)
 from {{ cookiecutter.package_name }}.data.load import load_raw
 from {{ cookiecutter.package_name }}.errors import DataError
 
