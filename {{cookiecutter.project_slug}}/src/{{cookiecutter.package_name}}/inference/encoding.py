@@ -63,8 +63,8 @@ class LevelLookup:
 
 
 _NAN = float("nan")
-#: The matrix column of an unknown level (past every real column).
-UNKNOWN_COLUMN = 0xFFFF
+#: The matrix column of an unknown level: none.
+UNKNOWN_COLUMN = -1
 
 
 def number(value: Any) -> Any:
@@ -107,8 +107,8 @@ class Encoder:
         for column, column_levels in self.levels.items():
             offsets[column] = {level: start + i for i, level in enumerate(column_levels)}
             start += len(column_levels)
-        if not self.numeric or start >= UNKNOWN_COLUMN:
-            raise ValueError(f"cannot encode {start} columns with {len(self.numeric)} numbers")
+        if not self.numeric:
+            raise ValueError("cannot encode customers without a numeric column")
         object.__setattr__(self, "offsets", offsets)
         object.__setattr__(self, "width", start)
 
