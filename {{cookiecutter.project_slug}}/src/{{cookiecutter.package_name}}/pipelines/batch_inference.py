@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from ..data.columns import Columns
 from ..data.io import BatchReader, BatchWriter
 from ..data.parse_arrow import parse_batch
 from ..data.schema import ID_COLUMN
@@ -22,7 +20,6 @@ from ..models.predict import churn_labels
 OUTPUT_SCHEMA = pa.schema(
     [(ID_COLUMN, pa.string()), ("churn_probability", pa.float64()), ("churn", pa.bool_())]
 )
-Parsed = tuple[pa.Array, Columns]
 
 
 @dataclass(frozen=True)
@@ -52,26 +49,6 @@ class BatchResult:
 
 def _noop(_: int) -> None:
     """Ignore a progress count."""
-
-
-def _parsed(batches: Iterator[pa.RecordBatch], source: str, first_row: int) -> Iterator[Parsed]:
-    """Yield each batch's customer IDs and validated feature columns."""
-    for batch in batches:
-        yield parse_batch(batch, source, first_row)
-        first_row += batch.num_rows
-
-
-def _prefetched(items: Iterator[Parsed]) -> Iterator[Parsed]:
-    """Yield ``items`` while a worker thread prepares the next one (one ahead: bounded).
-
-    Reading and parsing run in Arrow's native code, which releases the GIL, so the next
-    batch is read while the model scores this one.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-reader") as pool:
-        ahead = pool.submit(next, items, None)
-        while (item := ahead.result()) is not None:
-            ahead = pool.submit(next, items, None)
-            yield item
 
 
 def _shard_batches(
@@ -112,7 +89,8 @@ def score_file(
     first_row, batches = _shard_batches(reader, chunk_size, shard)
     rows = 0
     with writer.open(OUTPUT_SCHEMA) as write:
-        for ids, columns in _prefetched(_parsed(batches, str(reader.path), first_row)):
+        for batch in batches:
+            ids, columns = parse_batch(batch, str(reader.path), first_row + rows)
             probabilities = predictor.predict_columns(columns)
             write(
                 pa.record_batch(
