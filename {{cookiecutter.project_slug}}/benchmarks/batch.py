@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from {{ cookiecutter.package_name }}.data.io import BatchReader, BatchWriter
 from {{ cookiecutter.package_name }}.data.load import parse_raw
 from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
 from {{ cookiecutter.package_name }}.data.synthetic import generate
@@ -75,8 +76,8 @@ def main() -> int:
         for kind in ("csv", "parquet"):
             runs[f"predict {kind} -> {kind}"] = partial(
                 score_file,
-                folder / f"in.{kind}",
-                folder / f"out.{kind}",
+                BatchReader(folder / f"in.{kind}"),
+                BatchWriter(folder / f"out.{kind}"),
                 args.models_dir,
                 args.chunk_size,
                 threads=args.threads,

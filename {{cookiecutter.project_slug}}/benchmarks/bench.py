@@ -17,6 +17,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from {{ cookiecutter.package_name }}.data.io import BatchReader, BatchWriter
 from {{ cookiecutter.package_name }}.data.load import parse_raw
 from {{ cookiecutter.package_name }}.data.schema import (
     FEATURE_COLUMNS,
@@ -25,7 +26,7 @@ from {{ cookiecutter.package_name }}.data.schema import (
 from {{ cookiecutter.package_name }}.data.synthetic import generate
 from {{ cookiecutter.package_name }}.files import write_text
 from {{ cookiecutter.package_name }}.inference.predictor import load_predictor
-from {{ cookiecutter.package_name }}.pipelines.batch_inference import score_csv
+from {{ cookiecutter.package_name }}.pipelines.batch_inference import score_file
 
 HERE = Path(__file__).resolve().parent
 PACKAGE = "{{ cookiecutter.package_name }}"
@@ -225,12 +226,12 @@ def _overload(args: argparse.Namespace, env: dict[str, str], body: Path) -> str:
 
 
 def _cli_runs(args: argparse.Namespace, folder: Path) -> tuple[float, float, str]:
-    """Return batch-CLI rows/s (score_csv) and raw model rows/s on preloaded columns."""
+    """Return batch-CLI rows/s (score_file) and raw model rows/s on preloaded columns."""
     csv_path = folder / "customers.csv"
     frame = generate(args.cli_rows, seed=5)
     frame.to_csv(csv_path, index=False)
     start = time.perf_counter()
-    result = score_csv(csv_path, folder / "scored.csv", args.models_dir)
+    result = score_file(BatchReader(csv_path), BatchWriter(folder / "scored.csv"), args.models_dir)
     cli_rate = result.rows / (time.perf_counter() - start)
     predictor = load_predictor(args.models_dir)
     parsed = parse_raw(frame, require_target=False)

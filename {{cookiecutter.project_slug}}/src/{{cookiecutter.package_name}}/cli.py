@@ -11,7 +11,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeEl
 from rich.table import Table
 
 from . import cli_lifecycle
-from .cli_io import ConfigOption, RawDataOption, console, fail, user_errors
+from .cli_io import ConfigOption, RawDataOption, about, console, fail, user_errors
 from .cli_io import metrics_table as _metrics_table
 from .cli_io import steps as _steps
 from .config import load_config
@@ -70,10 +70,13 @@ def data_generate(
         from .files import check_output_file
 
         check_output_file(path, "--out")
+        if path.exists() and not force:
+            raise fail(f"{path} already exists; pass --force to replace it")
 
         count = rows or settings.data.synthetic_rows
         chosen_seed = settings.seed if seed is None else seed
-        write_synthetic(path, count, chosen_seed, overwrite=force, drift=drift)
+        with about("--out"):
+            write_synthetic(path, count, chosen_seed, drift=drift)
     shifted = " from the drifted population" if drift else ""
     console.print(f"Wrote {count} synthetic customers{shifted} to {path}")
 
@@ -200,12 +203,17 @@ def predict(
     ] = 1,
 ) -> None:
     """Score a file of any size in chunks: customerID, churn_probability, churn (boolean)."""
+    from .data.io import BatchReader, BatchWriter
     from .files import check_output_file
     from .pipelines.batch_inference import Shard, score_file
 
     with user_errors():
         settings = load_config(config)
         check_output_file(output_path)
+        with about("--input"):
+            reader = BatchReader(input_path)
+        with about("--output"):
+            writer = BatchWriter(output_path)
         shard = Shard(shard_index, shard_count)
     with (
         user_errors(),
@@ -222,8 +230,8 @@ def predict(
     ):
         task = progress.add_task("score", total=None)
         result = score_file(
-            input_path,
-            output_path,
+            reader,
+            writer,
             settings.paths.models_dir,
             chunk_size or settings.predict.chunk_size,
             on_rows=lambda rows: progress.update(task, completed=rows),

@@ -12,7 +12,7 @@ from rich.console import Console
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from .errors import ChurnError
+from .errors import ChurnError, DataError
 
 console = Console()
 error_console = Console(stderr=True)
@@ -51,6 +51,15 @@ def user_errors() -> Iterator[None]:
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         raise fail(f"{exc.strerror or exc}{where}") from None
+
+
+@contextmanager
+def about(option: str) -> Iterator[None]:
+    """Prefix the option's name to a data error raised in the block (the error names the path)."""
+    try:
+        yield
+    except DataError as exc:
+        raise DataError(f"{option} {exc}") from None
 
 
 @contextmanager

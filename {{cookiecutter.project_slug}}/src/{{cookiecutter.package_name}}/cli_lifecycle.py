@@ -148,6 +148,7 @@ def show(
     """Check a version's files against its manifest and print its model card."""
     from rich.markdown import Markdown
 
+    from .pipelines.lifecycle import load_problem
     from .registry.manifest import verify_all
     from .registry.store import MODEL_CARD_FILE, production_dir, version_dir
 
@@ -155,11 +156,13 @@ def show(
         models_dir = load_config(config).paths.models_dir
         folder = version_dir(models_dir, version) if version else production_dir(models_dir)
         problems = verify_all(folder)
+        if not problems and (problem := load_problem(folder)):
+            problems.append(problem)
         card = (folder / MODEL_CARD_FILE).read_text(encoding="utf-8")
     console.print(Markdown(card))
     if problems:
         raise fail(f"{folder.name} cannot be loaded: {'; '.join(problems)}")
-    console.print(f"{folder}: every file matches manifest.json")
+    console.print(f"{folder}: every file matches manifest.json and the model loads")
 
 
 @models_app.command("history")

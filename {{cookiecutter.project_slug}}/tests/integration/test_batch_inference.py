@@ -1,5 +1,6 @@
 import shutil
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -7,17 +8,24 @@ import pyarrow.parquet as pq
 import pytest
 
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.data.io import BatchReader, BatchWriter
 from {{ cookiecutter.package_name }}.data.load import load_raw
 from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.inference.predictor import load_predictor
 from {{ cookiecutter.package_name }}.models.predict import predict_proba
 from {{ cookiecutter.package_name }}.pipelines.batch_inference import (
-    OUTPUT_COLUMNS,
+    OUTPUT_SCHEMA,
+    BatchResult,
     Shard,
     score_file,
 )
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 from {{ cookiecutter.package_name }}.registry.artifacts import load_model
+
+
+def score(source: Path, output: Path, models_dir: Path, **options: Any) -> BatchResult:
+    """Score ``source`` into ``output`` through the batch reader and writer."""
+    return score_file(BatchReader(source), BatchWriter(output), models_dir, **options)
 
 
 def read_output(path: Path) -> pd.DataFrame:
@@ -42,12 +50,10 @@ def test_chunked_scores_equal_whole_file_scores(
     before = source.read_bytes()
     output = tmp_path / "scored.csv"
     seen: list[int] = []
-    result = score_file(
-        source, output, settings.paths.models_dir, chunk_size=97, on_rows=seen.append
-    )
+    result = score(source, output, settings.paths.models_dir, chunk_size=97, on_rows=seen.append)
     assert source.read_bytes() == before
     scored = read_output(output)
-    assert tuple(scored.columns) == OUTPUT_COLUMNS
+    assert list(scored.columns) == OUTPUT_SCHEMA.names
     frame = load_raw(source)
     assert result.rows == len(frame) == len(scored)
     assert seen == sorted(seen)
@@ -63,7 +69,7 @@ def test_the_churn_column_is_boolean_like_the_api(
 ) -> None:
     settings, _ = trained
     output = tmp_path / "scored.csv"
-    score_file(settings.data.raw_path, output, settings.paths.models_dir)
+    score(settings.data.raw_path, output, settings.paths.models_dir)
     values = {line.rsplit(",", 1)[1] for line in output.read_text().splitlines()[1:]}
     # Written by Arrow: strings quoted, booleans as JSON writes them.
     assert values == {"true", "false"}
@@ -80,8 +86,8 @@ def test_parquet_in_and_out_equal_csv_in_and_out(
     csv_in = tmp_path / "in.csv"
     raw_frame.to_csv(csv_in, index=False)
     parquet_in = write_parquet(raw_frame, tmp_path / "in.parquet")
-    score_file(csv_in, tmp_path / "out.csv", models)
-    score_file(parquet_in, tmp_path / "out.parquet", models)
+    score(csv_in, tmp_path / "out.csv", models)
+    score(parquet_in, tmp_path / "out.parquet", models)
     from_csv = read_output(tmp_path / "out.csv")
     from_parquet = read_output(tmp_path / "out.parquet")
     assert pq.read_schema(tmp_path / "out.parquet").field("churn").type == pa.bool_()
@@ -94,8 +100,8 @@ def test_parquet_with_typed_numbers_scores_the_same(
     settings, _ = trained
     typed = load_raw(_csv(tmp_path, raw_frame), require_target=False)
     parquet_in = write_parquet(typed, tmp_path / "typed.parquet")
-    score_file(parquet_in, tmp_path / "typed-out.csv", settings.paths.models_dir)
-    score_file(tmp_path / "raw.csv", tmp_path / "raw-out.csv", settings.paths.models_dir)
+    score(parquet_in, tmp_path / "typed-out.csv", settings.paths.models_dir)
+    score(tmp_path / "raw.csv", tmp_path / "raw-out.csv", settings.paths.models_dir)
     pd.testing.assert_frame_equal(
         read_output(tmp_path / "typed-out.csv"), read_output(tmp_path / "raw-out.csv")
     )
@@ -123,12 +129,11 @@ def test_shards_together_equal_one_run_row_for_row(
         raw_frame.to_csv(source, index=False)
     else:
         write_parquet(raw_frame, source, row_group_size=64)
-    whole = read_output(score_file(source, tmp_path / "all.csv", models, chunk_size=50).output)
+    whole = read_output(score(source, tmp_path / "all.csv", models, chunk_size=50).output)
     parts = []
     for index in range(count):
         out = tmp_path / f"part-{index}.{kind}"
-        result = score_file(source, out, models, chunk_size=50, shard=Shard(index, count))
-        assert result.first_row == index * len(raw_frame) // count
+        score(source, out, models, chunk_size=50, shard=Shard(index, count))
         parts.append(read_output(out))
     assert min(len(part) for part in parts) >= len(raw_frame) // count
     together = pd.concat(parts, ignore_index=True)
@@ -140,12 +145,12 @@ def test_a_shard_index_outside_the_count_is_refused() -> None:
         Shard(3, 3)
 
 
-def test_an_unknown_extension_is_refused(
-    tmp_path: Path, trained: tuple[Config, TrainingResult]
+@pytest.mark.parametrize("kind", [BatchReader, BatchWriter])
+def test_an_unknown_extension_is_refused_naming_the_path(
+    tmp_path: Path, kind: type[BatchReader] | type[BatchWriter]
 ) -> None:
-    settings, _ = trained
-    with pytest.raises(DataError, match=r"--output .*out\.xlsx: unknown extension '\.xlsx'"):
-        score_file(settings.data.raw_path, tmp_path / "out.xlsx", settings.paths.models_dir)
+    with pytest.raises(DataError, match=r"x\.xlsx: unknown extension '\.xlsx'; use one of \.csv"):
+        kind(tmp_path / "x.xlsx")
 
 
 def test_the_target_column_is_optional(
@@ -154,7 +159,7 @@ def test_the_target_column_is_optional(
     settings, _ = trained
     source = tmp_path / "new.csv"
     raw_frame.drop(columns="Churn").head(10).to_csv(source, index=False)
-    assert score_file(source, tmp_path / "out.csv", settings.paths.models_dir).rows == 10
+    assert score(source, tmp_path / "out.csv", settings.paths.models_dir).rows == 10
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
@@ -171,7 +176,7 @@ def test_a_bad_row_leaves_no_partial_output(
         write_parquet(bad, source, row_group_size=128)
     output = tmp_path / f"out.{kind}"
     with pytest.raises(DataError, match=r"column 'InternetService'.*'Satellite'.*data row 451"):
-        score_file(source, output, settings.paths.models_dir, chunk_size=100)
+        score(source, output, settings.paths.models_dir, chunk_size=100)
     assert not output.exists()
     assert sorted(p.name for p in tmp_path.iterdir()) == [source.name]
 
@@ -199,7 +204,7 @@ def test_each_bad_value_is_named_as_parse_raw_names_it(
     bad.loc[7, column] = value
     source = _csv(tmp_path, bad)
     with pytest.raises(DataError, match=message):
-        score_file(source, tmp_path / "out.csv", settings.paths.models_dir)
+        score(source, tmp_path / "out.csv", settings.paths.models_dir)
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
@@ -211,7 +216,7 @@ def test_a_missing_column_is_named(
     parquet = tmp_path / "in.parquet"
     source = _csv(tmp_path, lacking) if kind == "csv" else write_parquet(lacking, parquet)
     with pytest.raises(DataError, match=r"missing column\(s\) 'Contract'; expected the raw Telco"):
-        score_file(source, tmp_path / "out.parquet", settings.paths.models_dir)
+        score(source, tmp_path / "out.parquet", settings.paths.models_dir)
 
 
 def test_a_repeated_header_column_is_named(
@@ -222,7 +227,7 @@ def test_a_repeated_header_column_is_named(
     frame.insert(len(frame.columns), "Churn", frame["Churn"], allow_duplicates=True)
     source = _csv(tmp_path, frame)
     with pytest.raises(DataError, match=r"the header repeats column\(s\) 'Churn'"):
-        score_file(source, tmp_path / "out.csv", settings.paths.models_dir)
+        score(source, tmp_path / "out.csv", settings.paths.models_dir)
 
 
 def test_a_repeated_customer_is_scored_each_time(
@@ -231,7 +236,7 @@ def test_a_repeated_customer_is_scored_each_time(
     settings, _ = trained
     small = raw_frame.head(10)
     source = _csv(tmp_path, pd.concat([small, small]))
-    assert score_file(source, tmp_path / "out.csv", settings.paths.models_dir).rows == 20
+    assert score(source, tmp_path / "out.csv", settings.paths.models_dir).rows == 20
 
 
 def test_it_refuses_to_overwrite_its_input(
@@ -241,7 +246,7 @@ def test_it_refuses_to_overwrite_its_input(
     source = tmp_path / "in.csv"
     shutil.copy(settings.data.raw_path, source)
     with pytest.raises(DataError, match="must differ"):
-        score_file(source, source, settings.paths.models_dir)
+        score(source, source, settings.paths.models_dir)
 
 
 @pytest.mark.parametrize("kind", ["csv", "parquet"])
@@ -252,9 +257,9 @@ def test_a_header_only_file_gives_a_header_only_output(
     source = tmp_path / "empty.csv"
     raw_frame.head(0).to_csv(source, index=False)
     output = tmp_path / f"out.{kind}"
-    assert score_file(source, output, settings.paths.models_dir).rows == 0
+    assert score(source, output, settings.paths.models_dir).rows == 0
     scored = read_output(output)
-    assert tuple(scored.columns) == OUTPUT_COLUMNS
+    assert list(scored.columns) == OUTPUT_SCHEMA.names
     assert scored.empty
 
 
@@ -263,9 +268,9 @@ def test_the_cli_output_equals_the_predictor_output(
 ) -> None:
     settings, _ = trained
     output = tmp_path / "scored.csv"
-    result = score_file(settings.data.raw_path, output, settings.paths.models_dir, chunk_size=128)
+    score(settings.data.raw_path, output, settings.paths.models_dir, chunk_size=128)
     predictor = load_predictor(settings.paths.models_dir)
-    assert result.backend == predictor.backend == "onnx"
+    assert predictor.backend == "onnx"
     expected = predictor.predict_frame(load_raw(settings.data.raw_path)).round(6)
     scored = read_output(output)
     assert scored["churn_probability"].to_numpy() == pytest.approx(expected, abs=1e-12)

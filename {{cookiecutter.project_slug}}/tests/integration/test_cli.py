@@ -63,7 +63,9 @@ def test_generate_train_evaluate_predict(project: Path) -> None:
         (["train", "--config", "absent.yaml"], "config file not found"),
         (["evaluate"], "run train first"),
         (["predict", "--input", "absent.csv", "--output", "o.csv"], "run train first"),
-        (["predict", "-i", "a.csv", "-o", "o.txt"], "unknown extension '.txt'"),
+        (["predict", "-i", "a.csv", "-o", "o.txt"], "--output o.txt: unknown extension '.txt'"),
+        (["predict", "-i", "a.txt", "-o", "o.csv"], "--input a.txt: unknown extension '.txt'"),
+        (["data", "generate", "--out", "raw.txt"], "--out raw.txt: unknown extension '.txt'"),
     ],
 )
 def test_a_user_mistake_is_one_line_and_exit_code_1(

@@ -1,13 +1,12 @@
 """Hardening of the CLI's files: bad paths fail early in one line, nothing half written stays."""
 
-import contextlib
 import errno
 import os
 import shutil
-from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pandas as pd
+import pyarrow.csv as pa_csv
 import pytest
 import skops.io
 import yaml
@@ -15,7 +14,7 @@ from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import Config
-from {{ cookiecutter.package_name }}.pipelines import batch_inference, training
+from {{ cookiecutter.package_name }}.pipelines import training
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 from {{ cookiecutter.package_name }}.registry import store
 from tests.conftest import FAST_EVALUATION
@@ -119,16 +118,19 @@ def test_an_unwritable_output_folder_is_refused_before_scoring(project: Path) ->
 def test_a_full_disk_while_scoring_is_one_line_and_leaves_no_temporary(
     project: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    @contextlib.contextmanager
-    def full_disk(path: Path, *_: object) -> Iterator[Callable[[object], None]]:
-        path.write_bytes(b"customerID,churn")  # a partial first write, then the disk is full
+    class FullDisk:
+        """A CSV writer that writes part of a line, then finds the disk full."""
 
-        def write(_: object) -> None:
+        def __init__(self, path: Path, _: object) -> None:
+            Path(path).write_bytes(b"customerID,churn")
+
+        def write_batch(self, _: object) -> None:
             raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
-        yield write
+        def close(self) -> None:
+            """Nothing is left open."""
 
-    monkeypatch.setattr(batch_inference, "batch_writer", full_disk)
+    monkeypatch.setattr(pa_csv, "CSVWriter", FullDisk)
     assert "No space left on device" in one_line_error(["predict", "-i", "raw.csv", "-o", "o.csv"])
     assert sorted(path.name for path in project.iterdir() if path.name.startswith(".")) == []
     assert not Path("o.csv").exists()

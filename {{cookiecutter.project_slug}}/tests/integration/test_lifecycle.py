@@ -2,6 +2,7 @@ import json
 import shutil
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -11,11 +12,15 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
+from {{ cookiecutter.package_name }}.registry.artifacts import ONNX_FILE
+from {{ cookiecutter.package_name }}.registry.manifest import write_manifest
 from {{ cookiecutter.package_name }}.registry.store import (
     production_version,
     read_history,
+    set_production,
 )
 from tests.conftest import FAST_EVALUATION
+from tests.model_files import clone_version
 
 runner = CliRunner()
 MODELS = Path("models")
@@ -148,6 +153,62 @@ def test_models_list_fails_when_production_is_missing_or_broken(
     (MODELS / "production.json").unlink()  # a clone that got the versions alone
     listing = invoke("models", "list", code=1)
     assert "no production version: models/production.json is missing" in listing
+
+
+def _garbage(path: Path) -> None:
+    path.write_bytes(b"not an ONNX graph")
+
+
+def _empty(path: Path) -> None:
+    path.write_bytes(b"")
+
+
+@pytest.mark.parametrize(
+    "damage", [_garbage, _empty, Path.unlink], ids=["garbage", "empty", "gone"]
+)
+def test_a_model_file_serving_refuses_shows_as_broken(
+    project: Path, models_dir: Path, damage: Callable[[Path], None]
+) -> None:
+    """The manifest is re-hashed after the damage: only loading the model catches it."""
+    shutil.copytree(models_dir, MODELS)
+    production = production_version(MODELS)
+    assert production is not None
+    folder = MODELS / "versions" / production
+    damage(folder / ONNX_FILE)
+    write_manifest(folder, production)
+    listing = invoke("models", "list", code=1)
+    assert "broken" in listing
+    assert f"{production} cannot be loaded: models/versions/{production}/{ONNX_FILE}" in listing
+    shown = invoke("models", "show", code=1)
+    assert f"error: {production} cannot be loaded: " in shown
+    assert len(shown.strip().splitlines()[-1]) > len("error: ")
+
+
+@pytest.mark.parametrize(
+    ("line", "why"),
+    [
+        (b'{"event": "promote", "at": "2026-01-01T00:00:00Z"}', "no version named"),
+        (b'{"event": "promote", "version": "caf\xe9"}', "not UTF-8 text"),
+        (b'{"event": "promo', "not JSON"),
+        (b'["promote"]', "not a JSON object"),
+    ],
+    ids=["no-version", "not-utf8", "torn", "not-object"],
+)
+def test_a_damaged_history_line_is_skipped_with_a_warning(
+    project: Path, models_dir: Path, caplog: pytest.LogCaptureFixture, line: bytes, why: str
+) -> None:
+    shutil.copytree(models_dir, MODELS)
+    first = production_version(MODELS)
+    assert first is not None
+    clone_version(MODELS, "20990101T000000Z-0000beef")
+    set_production(MODELS, "20990101T000000Z-0000beef", "promote", "a test")
+    history = MODELS / "history.jsonl"
+    lines = history.read_bytes().splitlines()
+    history.write_bytes(b"\n".join([lines[0], line, *lines[1:]]) + b"\n")
+    assert "20990101T000000Z-0000beef" in invoke("models", "history")
+    assert f"line 2 skipped: {why}" in caplog.text
+    invoke("rollback")
+    assert production_version(MODELS) == first
 
 
 def test_published_versions_are_never_overwritten(project: Path) -> None:

@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 from sklearn.preprocessing import OneHotEncoder
 
+from {{ cookiecutter.package_name }}.data.columns import Coded, Columns
 from {{ cookiecutter.package_name }}.inference.encoding import (
-    Coded,
-    Columns,
     Encoder,
     numeric_array,
 )

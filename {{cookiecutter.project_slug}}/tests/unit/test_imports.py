@@ -1,3 +1,5 @@
+"""The import graph: no cycle, and no module imports from a higher layer."""
+
 import ast
 import graphlib
 from pathlib import Path
@@ -67,3 +69,64 @@ def test_the_check_finds_a_cycle_even_through_a_lazy_import(tmp_path: Path, lazy
     back = "def f() -> None:\n    from .sub import a\n" if lazy else "from .sub.a import x\n"
     (package / "b.py").write_text(back)
     assert cycle_in(package) is not None
+
+
+#: The package's layers, bottom-up: a module imports only from its own layer or lower ones.
+#: A name is a subpackage or a module of the package; ``""`` is the package itself.
+LAYERS: tuple[tuple[str, ...], ...] = (
+    ("", "errors", "files"),
+    ("data",),
+    ("monitoring",),  # drift statistics, reports and score logs: numbers in, files out
+    ("config",),  # the settings file, with monitoring's drift thresholds
+    ("features",),
+    ("models",),  # fitting and judging a model
+    ("registry",),  # the version store
+    ("inference",),  # encoding, ONNX export, the predictor
+    ("pipelines",),  # the flows the commands run
+    ("serving",),
+    ("cli_io", "cli_lifecycle", "cli", "__main__"),
+)
+
+
+def layer_of(module: str, package: str) -> int:
+    """Return the layer index of a package module (its longest listed name counts)."""
+    relative = module.removeprefix(package).removeprefix(".")
+    for index, names in enumerate(LAYERS):
+        if relative in names or relative.split(".")[0] in names:
+            return index
+    raise AssertionError(f"{module} is in no layer: add it to LAYERS")
+
+
+def upward_imports(root: Path) -> list[str]:
+    """Return ``importer -> imported`` for each import of a module from a higher layer."""
+    package = root.name
+    return sorted(
+        f"{module} -> {target}"
+        for module, targets in import_graph(root).items()
+        for target in targets
+        if layer_of(target, package) > layer_of(module, package)
+    )
+
+
+def test_no_module_imports_from_a_higher_layer() -> None:
+    assert upward_imports(PACKAGE_DIR) == []
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "from ..pipelines.flow import run\n",
+        "def f() -> None:\n    from ..pipelines import flow\n",
+        "import typing\nif typing.TYPE_CHECKING:\n    from ..pipelines.flow import run\n",
+    ],
+    ids=["top", "lazy", "type-checking"],
+)
+def test_the_check_finds_an_upward_import_wherever_it_is(tmp_path: Path, body: str) -> None:
+    package = tmp_path / "demo"
+    for folder in ("data", "pipelines"):
+        (package / folder).mkdir(parents=True)
+        (package / folder / "__init__.py").write_text("")
+    (package / "__init__.py").write_text("")
+    (package / "pipelines" / "flow.py").write_text("from ..data.parse import x\n")
+    (package / "data" / "parse.py").write_text(body)
+    assert "demo.data.parse -> demo.pipelines.flow" in upward_imports(package)

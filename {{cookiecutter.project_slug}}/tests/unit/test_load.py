@@ -6,7 +6,6 @@ import pytest
 
 from {{ cookiecutter.package_name }}.data.load import (
     check_both_classes,
-    iter_raw,
     load_raw,
     parse_raw,
     read_raw,
@@ -103,13 +102,6 @@ def test_a_bad_value_is_named_with_its_row(
     assert repr(value) in message
     assert "data row 4" in message
     assert "\n" not in message
-
-
-def test_iter_raw_yields_bounded_chunks(tmp_path: Path, raw_frame: pd.DataFrame) -> None:
-    path = tmp_path / "raw.csv"
-    raw_frame.to_csv(path, index=False)
-    sizes = [len(chunk) for chunk in iter_raw(path, chunk_size=250)]
-    assert sizes == [250, 250, len(raw_frame) - 500]
 
 
 def test_split_xy_returns_the_feature_columns_and_target(raw_frame: pd.DataFrame) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
 
 import numpy as np
 import pandas as pd
 
 from ..errors import DataError
+from .io import ENCODING, check_file, read_header, unreadable_csv
 from .schema import (
     BLANK_ALLOWED,
     CATEGORICAL_LEVELS,
@@ -23,54 +22,25 @@ from .schema import (
 )
 from .validate import check_unique_ids, describe_failure, require_columns, validate_parsed
 
-Format = Literal["csv", "parquet"]
-#: Raw-format files by extension: ``predict`` and ``data generate`` take both formats.
-EXTENSIONS: dict[str, Format] = {".csv": "csv", ".parquet": "parquet", ".pq": "parquet"}
 #: The first bytes of every Parquet file.
 _PARQUET_MAGIC = b"PAR1"
-#: Text as in the file; "utf-8-sig" also accepts a CSV re-saved with a byte-order mark.
-_ENCODING = "utf-8-sig"
 _READ_OPTIONS = {
     "dtype": str,
     "keep_default_na": False,
     "na_filter": False,
-    "encoding": _ENCODING,
+    "encoding": ENCODING,
 }
 _CSV_ERRORS = (pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError, csv.Error)
 
 
-def file_format(path: Path, option: str) -> Format:
-    """Return the format named by a file's extension; refuse any other extension."""
-    found = EXTENSIONS.get(path.suffix.lower())
-    if found is None:
-        known = ", ".join(EXTENSIONS)
-        raise DataError(f"{option} {path}: unknown extension {path.suffix!r}; use one of {known}")
-    return found
-
-
-def unreadable_csv(path: Path, exc: Exception) -> DataError:
-    """Return the one-line error for a file the CSV parser refused (its message flattened)."""
-    return DataError(f"{path}: not a readable CSV file ({' '.join(str(exc).split())})")
-
-
-def _check_file(path: Path) -> None:
-    if not path.is_file():
-        raise DataError(f"data file not found: {path}")
+def _check_csv(path: Path) -> None:
+    check_file(path)
     with path.open("rb") as handle:
         if handle.read(len(_PARQUET_MAGIC)) == _PARQUET_MAGIC:
             raise DataError(
                 f"{path}: a Parquet file; this command reads the raw Telco CSV "
                 "(only `predict` reads Parquet)"
             )
-
-
-def read_header(path: Path) -> list[str]:
-    """Return the column names in a CSV's first line, as written."""
-    try:
-        with path.open(encoding=_ENCODING, newline="") as handle:
-            return next(csv.reader(handle), [])
-    except (UnicodeDecodeError, csv.Error) as exc:
-        raise unreadable_csv(path, exc) from None
 
 
 def _check_row_lengths(path: Path, raw: pd.DataFrame) -> None:
@@ -82,7 +52,7 @@ def _check_row_lengths(path: Path, raw: pd.DataFrame) -> None:
     if raw.empty or not (raw.iloc[:, -1] == "").any():
         return
     width = len(raw.columns)
-    with path.open(encoding=_ENCODING, newline="") as handle:
+    with path.open(encoding=ENCODING, newline="") as handle:
         rows = (fields for fields in csv.reader(handle) if fields)  # blank lines are skipped
         next(rows, None)
         for number, fields in enumerate(rows, start=1):
@@ -94,7 +64,7 @@ def _check_row_lengths(path: Path, raw: pd.DataFrame) -> None:
 
 def read_raw(path: Path) -> pd.DataFrame:
     """Read a raw CSV with every value kept as the text in the file."""
-    _check_file(path)
+    _check_csv(path)
     require_columns(read_header(path), (), str(path))
     try:
         raw = pd.read_csv(path, **_READ_OPTIONS)
@@ -102,17 +72,6 @@ def read_raw(path: Path) -> pd.DataFrame:
         raise unreadable_csv(path, exc) from None
     _check_row_lengths(path, raw)
     return raw
-
-
-def iter_raw(path: Path, chunk_size: int) -> Iterator[pd.DataFrame]:
-    """Yield a raw CSV in chunks of at most ``chunk_size`` rows, values kept as text."""
-    _check_file(path)
-    require_columns(read_header(path), (), str(path))
-    try:
-        with pd.read_csv(path, chunksize=chunk_size, **_READ_OPTIONS) as reader:
-            yield from reader
-    except _CSV_ERRORS as exc:
-        raise unreadable_csv(path, exc) from None
 
 
 def _to_number(raw: pd.DataFrame, column: str, source: str) -> pd.Series:

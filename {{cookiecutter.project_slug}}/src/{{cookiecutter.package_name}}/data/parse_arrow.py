@@ -8,7 +8,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from ..errors import DataError
-from ..inference.encoding import Coded, Columns
+from .columns import Coded, Columns
 from .load import parse_raw
 from .schema import (
     BLANK_ALLOWED,

@@ -75,4 +75,3 @@ RAW_COLUMNS: Final = (
 CATEGORICAL_FEATURES: Final = tuple(c for c in RAW_COLUMNS if c in CATEGORICAL_LEVELS)
 NUMERIC_FEATURES: Final = tuple(c for c in RAW_COLUMNS if c in NUMERIC_RANGES)
 FEATURE_COLUMNS: Final = tuple(c for c in RAW_COLUMNS if c not in (ID_COLUMN, TARGET_COLUMN))
-TARGET_LEVELS: Final = YES_NO

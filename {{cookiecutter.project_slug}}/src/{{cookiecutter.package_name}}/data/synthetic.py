@@ -12,7 +12,7 @@ import pandas as pd
 
 from ..errors import DataError
 from ..files import atomic_path
-from .load import file_format
+from .io import file_format
 from .schema import (
     CATEGORICAL_LEVELS,
     INTERNET_ADDONS,
@@ -223,16 +223,9 @@ def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.Dat
     return frame.loc[:, list(RAW_COLUMNS)].astype(object)
 
 
-def write_synthetic(
-    path: Path, rows: int = 7043, seed: int = 42, *, overwrite: bool = False, drift: bool = False
-) -> Path:
-    """Write a synthetic raw file atomically, CSV or Parquet by extension (text columns both).
-
-    An existing file is replaced only with ``overwrite``.
-    """
-    kind = file_format(path, "--out")
-    if path.exists() and not overwrite:
-        raise DataError(f"{path} already exists; pass --force to replace it")
+def write_synthetic(path: Path, rows: int = 7043, seed: int = 42, *, drift: bool = False) -> Path:
+    """Write a synthetic raw file atomically, CSV or Parquet by extension (text columns both)."""
+    kind = file_format(path)
     frame = generate(rows, seed, drift=drift)
     with atomic_path(path) as tmp:
         if kind == "parquet":

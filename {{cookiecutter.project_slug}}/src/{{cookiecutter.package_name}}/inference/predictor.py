@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
+from ..data.columns import Coded, Columns
 from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
 from ..errors import ModelError
 from ..registry.artifacts import load_model, read_metadata, version_folder
 from ..registry.manifest import verified_bytes
-from .encoding import Coded, Columns, Encoder, numeric_array
+from .encoding import Encoder, numeric_array
 
 if TYPE_CHECKING:
     import pandas as pd

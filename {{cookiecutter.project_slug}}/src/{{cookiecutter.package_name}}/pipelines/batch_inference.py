@@ -3,29 +3,23 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
 
-from ..data.load import file_format
+from ..data.io import BatchReader, BatchWriter
 from ..data.parse_arrow import parse_batch
 from ..data.schema import ID_COLUMN
 from ..errors import DataError
-from ..files import atomic_path
-from ..inference.encoding import Columns
 from ..inference.predictor import load_predictor
 from ..models.predict import churn_labels
-from .batch_io import batch_reader, batch_writer, count_rows, shard_bounds
 
 #: The output columns: ``churn`` is a boolean, as in the API's JSON answers.
 OUTPUT_SCHEMA = pa.schema(
     [(ID_COLUMN, pa.string()), ("churn_probability", pa.float64()), ("churn", pa.bool_())]
 )
-OUTPUT_COLUMNS = tuple(OUTPUT_SCHEMA.names)
-Parsed = tuple[pa.Array, Columns]
 
 
 @dataclass(frozen=True)
@@ -46,52 +40,31 @@ class Shard:
 
 @dataclass(frozen=True)
 class BatchResult:
-    """How many rows were scored, where they went, and by which model and backend."""
+    """How many rows were scored, where they went, and by which model."""
 
     rows: int
     output: Path
     model_version: str
-    backend: str
-    first_row: int = 0
 
 
 def _noop(_: int) -> None:
     """Ignore a progress count."""
 
 
-def _parsed(batches: Iterator[pa.RecordBatch], source: str, first_row: int) -> Iterator[Parsed]:
-    """Yield each batch's customer IDs and validated feature columns."""
-    for batch in batches:
-        yield parse_batch(batch, source, first_row)
-        first_row += batch.num_rows
-
-
-def _prefetched(items: Iterator[Parsed]) -> Iterator[Parsed]:
-    """Yield ``items`` while a worker thread prepares the next one (one ahead: bounded).
-
-    Reading and parsing run in Arrow's native code, which releases the GIL, so the next
-    batch is read while the model scores this one.
-    """
-    with ThreadPoolExecutor(max_workers=1, thread_name_prefix="batch-reader") as pool:
-        ahead = pool.submit(next, items, None)
-        while (item := ahead.result()) is not None:
-            ahead = pool.submit(next, items, None)
-            yield item
-
-
 def _shard_batches(
-    input_path: Path, chunk_size: int, shard: Shard
+    reader: BatchReader, chunk_size: int, shard: Shard
 ) -> tuple[int, Iterator[pa.RecordBatch]]:
     """Return the shard's first data row and its batches of at most ``chunk_size`` rows."""
     if shard.count == 1:
-        return 0, batch_reader(input_path, chunk_size)
-    start, stop = shard_bounds(count_rows(input_path), shard.index, shard.count)
-    return start, batch_reader(input_path, chunk_size, start=start, stop=stop)
+        return 0, reader.batches(chunk_size)
+    rows = reader.count_rows()
+    start, stop = shard.index * rows // shard.count, (shard.index + 1) * rows // shard.count
+    return start, reader.batches(chunk_size, start, stop)
 
 
 def score_file(
-    input_path: Path,
-    output_path: Path,
+    reader: BatchReader,
+    writer: BatchWriter,
     models_dir: Path,
     chunk_size: int = 50_000,
     on_rows: Callable[[int], None] = _noop,
@@ -100,25 +73,24 @@ def score_file(
 ) -> BatchResult:
     """Write ``customerID, churn_probability, churn`` for every row of a raw-format file.
 
-    Input and output are CSV or Parquet, chosen by extension. The input is streamed
-    ``chunk_size`` rows at a time with pyarrow, so memory stays bounded whatever its size;
-    the output appears only when every row has been scored (an error leaves no partial
-    file). With ``shard``, only that contiguous block of rows is scored: the shards' outputs
-    concatenated in index order equal the whole file's output, row for row. Rows are scored
-    with the ONNX export when there is one (``threads`` intra-op threads, 0 for every
-    core), else with the scikit-learn pipeline.
+    Input and output are CSV or Parquet, as ``reader`` and ``writer`` found by extension.
+    The input is streamed ``chunk_size`` rows at a time with pyarrow, so memory stays
+    bounded whatever its size; the output appears only when every row has been scored (an
+    error leaves no partial file). With ``shard``, only that contiguous block of rows is
+    scored: the shards' outputs concatenated in index order equal the whole file's output,
+    row for row. Rows are scored with the ONNX export when there is one (``threads``
+    intra-op threads, 0 for every core), else with the scikit-learn pipeline.
     """
-    file_format(input_path, "--input")
-    out_format = file_format(output_path, "--output")
-    if output_path.resolve() == input_path.resolve():
+    if writer.path.resolve() == reader.path.resolve():
         raise DataError(
-            f"--output must differ from --input ({input_path}); input data is never modified"
+            f"{writer.path}: the output must differ from the input; input data is never modified"
         )
     predictor = load_predictor(models_dir, threads=threads)
-    first_row, batches = _shard_batches(input_path, chunk_size, shard)
+    first_row, batches = _shard_batches(reader, chunk_size, shard)
     rows = 0
-    with atomic_path(output_path) as tmp, batch_writer(tmp, out_format, OUTPUT_SCHEMA) as write:
-        for ids, columns in _prefetched(_parsed(batches, str(input_path), first_row)):
+    with writer.open(OUTPUT_SCHEMA) as write:
+        for batch in batches:
+            ids, columns = parse_batch(batch, str(reader.path), first_row + rows)
             probabilities = predictor.predict_columns(columns)
             write(
                 pa.record_batch(
@@ -134,12 +106,6 @@ def score_file(
             on_rows(rows)
     return BatchResult(
         rows=rows,
-        output=output_path,
+        output=writer.path,
         model_version=predictor.version,
-        backend=predictor.backend,
-        first_row=first_row,
     )
-
-
-#: The flow's earlier name, kept for callers that score CSV files.
-score_csv = score_file

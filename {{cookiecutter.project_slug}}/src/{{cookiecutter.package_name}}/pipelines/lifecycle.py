@@ -8,7 +8,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from ..errors import DataError, ModelError
-from ..registry.artifacts import read_metadata
 from ..registry.store import (
     HOLDOUT_FILE,
     list_versions,
@@ -188,15 +187,29 @@ def roll_back(config: Config, reason: str | None, tracker: Tracker | None = None
     return record
 
 
+def load_problem(folder: Path) -> str | None:
+    """Return why serving would refuse the version in ``folder``, or None if it loads."""
+    from ..inference.predictor import load_predictor
+
+    try:
+        load_predictor(folder)
+    except ModelError as exc:
+        return str(exc)
+    return None
+
+
 def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
     """Return each version's name, creation time, estimator, backend and hold-out metrics.
 
-    A version whose files fail their checks is listed with the reason instead.
+    Each version is loaded as serving loads it (``load_predictor``); one that fails is
+    listed with the reason instead.
     """
+    from ..inference.predictor import load_predictor
+
     summaries = []
     for name in list_versions(models_dir):
         try:
-            metadata, _ = read_metadata(version_dir(models_dir, name))
+            metadata = load_predictor(version_dir(models_dir, name)).metadata
         except ModelError as exc:
             summaries.append({"version": name, "problem": str(exc)})
             continue

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import logging
 import os
 import re
 import shutil
@@ -27,6 +28,8 @@ from typing import Any
 from ..errors import ModelError, OutputError
 from ..files import check_writable_dir, default_mode, fsync_dir, remove_stale, write_json
 from .metadata import VERSION_PATTERN
+
+logger = logging.getLogger(__name__)
 
 VERSIONS_DIR = "versions"
 #: Files of a version besides the model files, metadata and manifest.
@@ -107,18 +110,34 @@ def production_dir(models_dir: Path) -> Path:
     return version_dir(models_dir, version)
 
 
+def _history_event(line: bytes) -> dict[str, Any] | str:
+    """Return one history line's event, or why it is not one."""
+    try:
+        event = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except json.JSONDecodeError:
+        return "not JSON (a torn write?)"
+    if not isinstance(event, dict):
+        return "not a JSON object"
+    if not isinstance(event.get("version"), str):
+        return "no version named"
+    return event
+
+
 def read_history(models_dir: Path) -> list[dict[str, Any]]:
-    """Return the production changes, oldest first (a torn last line is skipped)."""
+    """Return the production changes, oldest first; a damaged line is skipped with a warning."""
     path = models_dir / HISTORY_FILE
     if not path.is_file():
         return []
     events = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        try:
-            event = json.loads(line)
-        except json.JSONDecodeError:
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        if not line.strip():
             continue
-        if isinstance(event, dict):
+        event = _history_event(line)
+        if isinstance(event, str):
+            logger.warning("%s: line %d skipped: %s", path, number, event)
+        else:
             events.append(event)
     return events
 
@@ -128,7 +147,7 @@ def production_stack(models_dir: Path) -> list[str]:
     stack: list[str] = []
     for event in read_history(models_dir):
         if event.get("event") in PROMOTING_EVENTS:
-            stack.append(str(event["version"]))
+            stack.append(event["version"])
         elif event.get("event") == "rollback" and stack:
             stack.pop()
     return stack
