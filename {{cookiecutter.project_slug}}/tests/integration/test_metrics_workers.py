@@ -75,8 +75,10 @@ def test_with_workers_a_swap_leaves_only_the_loaded_version_at_1(tmp_path: Path)
     # Multiprocess mode is chosen when prometheus_client is imported: a process of its own.
     script = (
         "import sys\n"
-        "from {{ cookiecutter.package_name }}.inference.predictor import SklearnPredictor\n"
-        "from {{ cookiecutter.package_name }}.serving.observability import ServiceMetrics\n"
+        "from {{ cookiecutter.package_name }}.inference.predictor"
+        " import SklearnPredictor\n"
+        "from {{ cookiecutter.package_name }}.serving.observability"
+        " import ServiceMetrics\n"
         "def model(version, rate):\n"
         "    metadata = {'model_version': version, 'data': {'churn_rate': rate}}\n"
         "    return SklearnPredictor(metadata, None)\n"

@@ -74,7 +74,7 @@ def test_the_check_finds_a_cycle_even_through_a_lazy_import(tmp_path: Path, lazy
 #: The package's layers, bottom-up: a module imports only from its own layer or lower ones.
 #: A name is a subpackage or a module of the package; ``""`` is the package itself.
 LAYERS: tuple[tuple[str, ...], ...] = (
-    ("", "errors", "files"),
+    ("", "errors", "files", "logs"),
     ("data",),
     ("monitoring",),  # drift statistics, reports and score logs: numbers in, files out
     ("config",),  # the settings file, with monitoring's drift thresholds

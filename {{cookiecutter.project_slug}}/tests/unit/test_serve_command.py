@@ -41,7 +41,7 @@ def test_serve_runs_granian_with_the_app_factory_and_its_limits(
     result = runner.invoke(app, ["serve", "--port", "8123"])
     assert result.exit_code == 0, result.output
     options = server_calls[0]
-    assert options["target"] == "{{ cookiecutter.package_name }}.serving.app:create_app"
+    assert options["target"] == f"{cli.__package__}.serving.app:create_app"
     assert options["factory"] is True
     assert options["served"] is True
     assert (options["address"], options["port"], options["workers"]) == ("127.0.0.1", 8123, 1)

@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from itertools import repeat
-from operator import itemgetter
 from typing import Any
 
 import numpy as np
 
 from ..data.columns import Coded, Columns
-
 
 _NAN = float("nan")
 #: The matrix column of an unknown level: none.

@@ -46,12 +46,10 @@ MODEL_GAUGES = {
 
 
 class ServiceMetrics:
-    """The metrics of one app in their own registry (several apps can live in one process).
+    """The metrics of one app, in a registry of its own (tests build several apps).
 
-    With ``PROMETHEUS_MULTIPROC_DIR`` set (``serve`` sets it for several workers), each
-    worker writes its values there and ``render`` aggregates them (prometheus_client's
-    multiprocess mode), so a scrape answered by any worker counts the requests of all; that
-    mode has no process_* metrics (the container's own metrics cover them).
+    With several workers, ``serve`` sets ``PROMETHEUS_MULTIPROC_DIR``: each worker writes
+    its values there and ``render`` adds them up (prometheus_client's multiprocess mode).
     """
 
     content_type = CONTENT_TYPE_LATEST
@@ -74,9 +72,7 @@ class ServiceMetrics:
             "churn_predictions", "Customers scored, by outcome.", ("outcome",), registry=registry
         )
         self.score_log_errors = Counter(
-            "churn_score_log_errors",
-            "Scored customers the score log failed to write.",
-            registry=registry,
+            "churn_score_log_errors", "Score log lines not written.", registry=registry
         )
         self.model_ready = Gauge(
             "churn_model_ready",

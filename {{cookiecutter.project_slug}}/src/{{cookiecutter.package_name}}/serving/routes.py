@@ -20,10 +20,8 @@ from .schemas import (
 
 #: Each route's response model is its return annotation (FastAPI reads it).
 router = APIRouter()
-_NO_MODEL: dict[int | str, dict[str, Any]] = {
-    503: {"model": ErrorBody, "description": "No model loaded (see GET /ready)."}
-}
-_BODY_ERRORS: dict[int | str, dict[str, Any]] = {
+_NO_MODEL: dict[int | str, Any] = {503: {"model": ErrorBody, "description": "No model loaded."}}
+_BODY_ERRORS: dict[int | str, Any] = {
     400: {"model": ErrorBody, "description": "The body is not readable JSON text (UTF-8)."},
     413: {"content": {"text/plain": {}}, "description": "The body exceeds max_body_bytes."},
     422: {"model": ErrorBody, "description": "Invalid body; each error's `loc` names the field."},

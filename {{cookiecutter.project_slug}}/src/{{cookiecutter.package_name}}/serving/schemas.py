@@ -100,14 +100,9 @@ class Readiness(_Body):
     status: Literal["ready", "not ready"]
     model_version: str | None = None
     backend: str | None = None
-    reason: str | None = None
-    reload_error: str | None = Field(
-        default=None,
-        description="Why the production version was refused (the old one still serves).",
-    )
-    score_log_failing: bool | None = Field(
-        default=None, description="True while scored customers cannot be written to the score log."
-    )
+    reason: str | None = Field(default=None, description="Why no model is loaded.")
+    reload_error: str | None = Field(default=None, description="Why a new version was refused.")
+    score_log_failing: bool | None = Field(default=None, description="The score log cannot write.")
 
 
 class ModelInfo(_Body):
@@ -117,10 +112,7 @@ class ModelInfo(_Body):
     backend: str
     threshold: float
     metrics: dict[str, float | int]
-    metadata: dict[str, Any] | None = Field(
-        default=None,
-        description="Everything saved with the model; only with serving.expose_metadata.",
-    )
+    metadata: dict[str, Any] | None = Field(default=None, description="serving.expose_metadata")
     reload_error: str | None = None
 
 

@@ -15,8 +15,6 @@ from ..registry.store import production_version
 logger = logging.getLogger(__name__)
 
 Loader = Callable[[Path], Predictor]
-#: Called with the model about to serve (None: none loaded) before requests can see it.
-Publisher = Callable[[Predictor | None], None]
 
 
 class ModelService:
@@ -27,8 +25,10 @@ class ModelService:
     version that fails to load is refused, logged once, and the old one keeps serving.
     """
 
-    def __init__(self, models_dir: Path, loader: Loader, publish: Publisher) -> None:
-        """Remember where the models are; nothing is loaded until ``reload``."""
+    def __init__(
+        self, models_dir: Path, loader: Loader, publish: Callable[[Predictor | None], None]
+    ) -> None:
+        """Remember where the models are; ``publish`` describes a model before it serves."""
         self.models_dir = models_dir
         self.loader = loader
         self.publish = publish
