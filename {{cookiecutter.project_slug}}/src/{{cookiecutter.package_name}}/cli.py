@@ -281,14 +281,14 @@ def monitor_drift(
 def _listen_problem(host: str, port: int) -> str | None:
     """Return why ``host:port`` cannot be listened on (in use, unknown host), else None.
 
-    uvicorn would log the error and exit 3, the code ``monitor drift`` gives to drift.
+    Checked before the server starts, so a busy port or a bad host is one line, not a log.
     """
     import socket
 
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     try:
         with socket.socket(family, socket.SOCK_STREAM) as probe:
-            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as servers bind
             probe.bind((host, port))
     except OSError as error:  # socket.gaierror included: a host name that does not resolve
         return f"cannot listen on {host}:{port}: {error.strerror or error}"

@@ -1,4 +1,7 @@
 import json
+import logging
+import logging.handlers
+import os
 from pathlib import Path
 from typing import Any
 
@@ -87,3 +90,31 @@ def test_monitor_drift_reads_rotated_score_logs(
     check = run_drift_check(settings, settings.data.raw_path, logs, tmp_path / "drift")
     assert check.summary["current"]["rows"] == 400
     assert check.drift_detected
+
+
+def test_a_score_log_that_cannot_write_costs_one_warning_and_shows_in_ready_and_metrics(
+    serve: ServeFactory, models_dir: Path, tmp_path: Path
+) -> None:
+    logs = tmp_path / "logs"
+    batch = {"customers": [EXAMPLE_CUSTOMER] * 50}
+    score_log = logging.getLogger("{{ cookiecutter.package_name }}.monitoring.score_log")
+    seen = logging.handlers.BufferingHandler(capacity=100)
+    score_log.addHandler(seen)
+    try:
+        with serve(models_dir, score_log_dir=logs) as client:
+            blocked = logs / f"scores-{os.getpid()}.jsonl"
+            blocked.mkdir()  # the file cannot be opened, as on a full disk or a read-only mount
+            for _ in range(3):
+                assert client.post("/predict/batch", json=batch).status_code == 200
+            failing = client.get("/ready").json()
+            metrics = client.get("/metrics").text
+            blocked.rmdir()
+            assert client.post("/predict/batch", json=batch).status_code == 200
+            recovered = client.get("/ready").json()
+    finally:
+        score_log.removeHandler(seen)
+    assert failing["score_log_failing"] is True
+    assert "churn_score_log_errors_total 150.0" in metrics
+    assert [record.levelname for record in seen.buffer] == ["WARNING", "INFO"]  # not one a line
+    assert recovered["score_log_failing"] is False
+    assert len(log_lines(logs)) == 50
