@@ -22,12 +22,6 @@ CACHE_KEYS = {
     "poetry": ("cache", "poetry"),
     "uv": ("cache-dependency-glob", "uv.lock"),
 }
-UPSTREAM_HOOKS = {
-    "https://github.com/pre-commit/pre-commit-hooks",
-    "https://github.com/astral-sh/ruff-pre-commit",
-    "https://github.com/kynan/nbstripout",
-}
-OFFLINE_CONFIG = ".pre-commit-config.offline.yaml"
 
 
 def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
@@ -65,10 +59,6 @@ def test_ci_checks_the_lock_file_and_caches_by_it(baked: Baker, manager: str) ->
     ]
     key, value = CACHE_KEYS[manager]
     assert options[key] == value
-    (cache,) = [
-        step for step in steps(workflow) if step.get("uses", "").startswith("actions/cache")
-    ]
-    assert "hashFiles('.pre-commit-config.yaml')" in cache["with"]["key"]
 
 
 @pytest.mark.parametrize("manager", MANAGERS)
@@ -87,33 +77,26 @@ def test_dependabot_watches_the_manager_actions_and_base_image(
     assert ecosystems == [ECOSYSTEMS[manager], "github-actions", *(["docker"] if docker else [])]
 
 
-def test_precommit_defaults_to_upstream_hooks_and_keeps_an_offline_twin(baked: Baker) -> None:
-    """Both configs validate; the default clones upstream repos, the offline one uses .venv."""
+def test_precommit_runs_every_hook_from_the_venv(baked: Baker) -> None:
+    """It validates, clones nothing, and each hook is a tool from .venv/bin."""
     project = baked()
-    for name in (".pre-commit-config.yaml", OFFLINE_CONFIG):
-        proc = run(tool("pre_commit", "validate-config", name), cwd=project.path)
-        assert proc.returncode == 0, outcome(proc)
-    default = project.yaml(".pre-commit-config.yaml")["repos"]
-    offline = project.yaml(OFFLINE_CONFIG)["repos"]
-    assert {repo["repo"] for repo in default} == {*UPSTREAM_HOOKS, "local"}
-    assert all(repo["rev"] for repo in default if repo["repo"] != "local")
-    assert {repo["repo"] for repo in offline} == {"local"}
-    # The offline twin runs the same hooks, each from a tool in .venv/bin.
-    ids = {hook["id"] for repo in default for hook in repo["hooks"]}
-    offline_hooks = [hook for repo in offline for hook in repo["hooks"]]
-    assert {hook["id"] for hook in offline_hooks} == ids
-    assert all(hook["entry"].startswith(".venv/bin/") for hook in offline_hooks)
+    proc = run(tool("pre_commit", "validate-config", ".pre-commit-config.yaml"), cwd=project.path)
+    assert proc.returncode == 0, outcome(proc)
+    (repo,) = project.yaml(".pre-commit-config.yaml")["repos"]
+    assert repo["repo"] == "local"
+    hooks = repo["hooks"]
+    assert all(hook["entry"].startswith(".venv/bin/") for hook in hooks)
+    assert all(hook["language"] == "system" for hook in hooks)
     # The lock file is committed whatever its size (a uv.lock is 1.4-2 MB): the large-file
-    # check, in both configs, lets it through and still stops anything else.
-    for hooks in ([hook for repo in default for hook in repo["hooks"]], offline_hooks):
-        (large,) = [hook for hook in hooks if hook["id"] == "check-added-large-files"]
-        skipped = re.compile(large["exclude"])
-        names = ("uv.lock", "poetry.lock", "data/raw/telco_churn.csv", "src/uv.lock.py")
-        assert [bool(skipped.search(name)) for name in names] == [True, True, False, False]
+    # check lets it through and still stops anything else.
+    (large,) = [hook for hook in hooks if hook["id"] == "check-added-large-files"]
+    skipped = re.compile(large["exclude"])
+    names = ("uv.lock", "poetry.lock", "data/raw/telco_churn.csv", "src/uv.lock.py")
+    assert [bool(skipped.search(name)) for name in names] == [True, True, False, False]
 
 
-def test_offline_precommit_passes_on_a_fresh_bake(fresh: Baker) -> None:
-    """It runs every offline hook but mypy (which needs the project installed) cleanly."""
+def test_precommit_passes_on_a_fresh_bake(fresh: Baker) -> None:
+    """It runs every hook but mypy (which needs the project installed) cleanly, offline."""
     project = fresh().path
     for args in (["init", "-q"], ["add", "-A"]):
         proc = run(["git", *args], cwd=project)
@@ -124,6 +107,6 @@ def test_offline_precommit_passes_on_a_fresh_bake(fresh: Baker) -> None:
     (project / ".venv" / "bin").symlink_to(tools)
     env = clean_env(SKIP="mypy", PRE_COMMIT_HOME=str(project.parent / "pre-commit-home"))
     env["PATH"] = f"{tools}{os.pathsep}{env['PATH']}"
-    proc = run(tool("pre_commit", "run", "--all-files", "-c", OFFLINE_CONFIG), project, env)
+    proc = run(tool("pre_commit", "run", "--all-files"), project, env)
     assert proc.returncode == 0, outcome(proc)
     assert "nbstripout" in proc.stdout
