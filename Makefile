@@ -40,13 +40,13 @@ $(STAMP): pyproject.toml | $(BIN)/python
 
 venv: $(STAMP) ## Create .venv with the template's dev tools (reinstalls when pyproject changes)
 
-lint: $(STAMP) ## Lint and format-check the hooks and tests (ruff)
-	$(BIN)/ruff check hooks tests
-	$(BIN)/ruff format --check hooks tests
+lint: $(STAMP) ## Lint and format-check the hooks, tests and benchmarks (ruff)
+	$(BIN)/ruff check hooks tests benchmarks
+	$(BIN)/ruff format --check hooks tests benchmarks
 
-format: $(STAMP) ## Reformat the hooks and tests, fixing what ruff can
-	$(BIN)/ruff check --fix hooks tests
-	$(BIN)/ruff format hooks tests
+format: $(STAMP) ## Reformat the hooks, tests and benchmarks, fixing what ruff can
+	$(BIN)/ruff check --fix hooks tests benchmarks
+	$(BIN)/ruff format hooks tests benchmarks
 
 test: lint ## Lint, then run every test tier (fast bakes and slow real-environment runs)
 	PIP_CACHE_DIR="$(TEMPLATE_PIP_CACHE)" $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -74,7 +74,20 @@ demo: $(STAMP) ## Bake the default project into build/demo, train it and score a
 	@echo
 	@echo "Demo project: $(DEMO_PROJECT)  (cd there and try: make help)"
 
-.PHONY: bench-template
+BENCH_DIR := build/bench
+BENCH_PROJECT := $(BENCH_DIR)/$(DEMO_SLUG)
+
+.PHONY: bench bench-template
+bench: $(STAMP) ## Bake into build/bench, train, and load-test it against the floor and tutorial apps (wrk)
+	@command -v wrk >/dev/null 2>&1 || { echo "error: wrk is not installed;" \
+		"install it with: sudo apt-get install -y wrk  (macOS: brew install wrk)" >&2; exit 1; }
+	rm -rf $(BENCH_DIR)
+	mkdir -p $(BENCH_DIR)
+	$(BIN)/cookiecutter . --no-input --default-config -o $(BENCH_DIR) init_git=false create_env=false
+	env -u VIRTUAL_ENV $(MAKE) -C $(BENCH_PROJECT) train
+	cd $(BENCH_PROJECT) && .venv/bin/python $(CURDIR)/benchmarks/bench_serving.py \
+		--package $(DEMO_PACKAGE) $(BENCH_ARGS)
+
 bench-template: $(STAMP) ## Time bakes, .venv per manager, the serving runtime and make test
 	PIP_CACHE_DIR="$(TEMPLATE_PIP_CACHE)" $(BIN)/python benchmarks/bench_template.py $(BENCH_ARGS)
 

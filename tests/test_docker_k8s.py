@@ -67,18 +67,6 @@ post_gen = load_hook("post_gen_project")
 
 MANAGERS = choices("dependency_manager")
 TRACKING = choices("experiment_tracking")
-# What each manager's full-env stage runs to install from its lock (or pyproject), and what
-# its lean-env stage runs to install only the `serve` group, then the project alone.
-INSTALL_COMMANDS = {
-    "pip": "pip install --no-cache-dir .",
-    "poetry": "poetry install --only main --no-root",
-    "uv": "uv sync --frozen --no-dev --no-editable",
-}
-LEAN_COMMANDS = {
-    "pip": "pip install --no-cache-dir --group serve",
-    "poetry": "poetry install --only serve --no-root",
-    "uv": "uv sync --frozen --only-group serve --no-install-project",
-}
 # The training stack that the API image must not carry on the ONNX path.
 TRAINING_STACK = ("sklearn", "scipy", "pandas", "matplotlib", "pandera", "skl2onnx", "joblib")
 LEAN_LIMIT_MB = 250
@@ -122,11 +110,6 @@ def stages(dockerfile: Path) -> dict[str, list[tuple[str, str]]]:
     return found
 
 
-def runs(stage: list[tuple[str, str]]) -> str:
-    """Return a stage's RUN commands joined with `&&`."""
-    return " && ".join(args for keyword, args in stage if keyword == "RUN")
-
-
 def env_pairs(args: str) -> dict[str, str]:
     """Parse the `KEY=value ...` arguments of an ENV instruction."""
     return dict(item.split("=", 1) for item in shlex.split(args))
@@ -140,78 +123,41 @@ def exec_form(args: str) -> list[str]:
 # --- Fast tier ------------------------------------------------------------------------------
 
 
+def lineage(found: dict[str, list[tuple[str, str]]], name: str) -> list[tuple[str, str]]:
+    """Return the instructions an image of stage `name` is built from, its parents' first."""
+    parent = found[name][0][1].split()[0]
+    return (lineage(found, parent) if parent in found else []) + found[name]
+
+
+# Paths an image must never be given: environment files, keys, customer data.
+SECRET_OR_DATA = re.compile(r"(^|/)(\.env\b|[^/]*\.(pem|key)$|id_[a-z0-9]+$|data(/|$))")
+
+
 @pytest.mark.parametrize("manager", MANAGERS)
-def test_dockerfile_follows_the_manager(baked: Baker, manager: str) -> None:
-    """It builds a lean API image and a full batch image per manager (hadolint: the matrix)."""
-    baked_project = baked(**BOTH, dependency_manager=manager)
-    project = baked_project.path
-    dockerfile = project / "Dockerfile"
-
+def test_dockerfile_images_run_non_root_with_a_probe_and_no_secrets(
+    baked: Baker, manager: str
+) -> None:
+    """Per manager (hadolint: test_matrix): `docker build .` builds the API on the chosen
+    Python; both images run as a non-root user, the API with a /health HEALTHCHECK, and no
+    COPY, ENV or ARG brings a secret or data in."""
+    project = baked(**BOTH, dependency_manager=manager)
+    dockerfile = project.path / "Dockerfile"
     found = stages(dockerfile)
-    # The API is the last stage, so a plain `docker build .` builds it.
     assert list(found)[-1] == "serve"
-    assert {"full-env", "lean-env", "serve-env", "runtime", "batch", "serve"} <= set(found)
-    python = baked_project.answers["python_version"]
-    for name, stage in found.items():
-        image = stage[0][1]
-        if image.startswith("python:"):
-            assert image == f"python:{python}-slim AS {name}", image
-    assert INSTALL_COMMANDS[manager] in runs(found["full-env"])
-    lean = runs(found["lean-env"])
-    assert LEAN_COMMANDS[manager] in lean
-    assert "--no-deps ." in lean
-    for stage in ("full-env", "lean-env"):
-        assert "-e ." not in runs(found[stage])
-        assert "--editable" not in runs(found[stage])
-        # The images run read-only: the bytecode is written at build, or every start compiles.
-        assert writes_bytecode(manager, found["tools"] + found[stage]), (manager, stage)
-    # SERVE_ENV (declared before the first FROM) picks the API's environment: lean or full.
-    first_from = next(i for i, (k, _) in enumerate(instructions(dockerfile)) if k == "FROM")
-    assert ("ARG", "SERVE_ENV=lean") in instructions(dockerfile)[:first_from]
-    assert found["serve-env"][0] == ("FROM", "${SERVE_ENV}-env AS serve-env")
-
-    runtime, batch, serve = found["runtime"], found["batch"], found["serve"]
-    assert runtime[0][1].startswith(f"python:{python}-slim AS ")
-    assert batch[0] == ("FROM", "runtime AS batch")
-    assert serve[0] == ("FROM", "runtime AS serve")
-    final = runtime + serve[1:]
-    final_args = {keyword: args for keyword, args in final}
-    env: dict[str, str] = {}
-    for keyword, args in final:
-        if keyword == "ENV":
-            env.update(env_pairs(args))
-    assert env["PYTHONDONTWRITEBYTECODE"] == "1"
-    assert env["PYTHONUNBUFFERED"] == "1"
-    assert final_args["USER"] == f"{APP_UID}:{APP_UID}"
-    assert final_args["EXPOSE"] == "8000"
-    package = json.loads((project / ".cookiecutter.json").read_text())["package_name"]
-    assert exec_form(final_args["CMD"]) == [
-        "python",
-        "-m",
-        package,
-        "serve",
-        "--host",
-        "0.0.0.0",
-        "--port",
-        "8000",
-    ]
-    probe = exec_form(final_args["HEALTHCHECK"])
-    assert probe[:2] == ["python", "-c"]
-    assert "urllib.request" in probe[2]
-    assert "/health" in probe[2]
-    copies = [args for keyword, args in final if keyword == "COPY"]
-    assert "--from=serve-env /app/.venv /app/.venv" in copies
-    assert "models ./models" in copies
-    # The batch image: the full environment, the CLI as entry point, the same user.
-    batch_args = {keyword: args for keyword, args in batch}
-    assert batch_args["COPY"] == "--from=full-env /app/.venv /app/.venv"
-    assert exec_form(batch_args["ENTRYPOINT"]) == ["python", "-m", package]
-    assert batch_args["USER"] == f"{APP_UID}:{APP_UID}"
-    # Nothing is installed in the final stages: no compilers, package managers or secrets.
-    final_text = " ".join(args for _keyword, args in runtime + batch + serve).lower()
-    for banned in ("apt-get", "gcc", "build-essential", "pip install", "poetry", "uv sync"):
-        assert banned not in final_text, banned
+    python = project.answers["python_version"]
+    bases = [stage[0][1].split()[0] for stage in found.values()]
+    assert {base for base in bases if base.startswith("python:")} == {f"python:{python}-slim"}
+    for name in ("serve", "batch"):
+        image = lineage(found, name)
+        users = [args for keyword, args in image if keyword == "USER"]
+        assert users, name
+        assert users[-1].split(":")[0] not in {"root", "0"}, name
+    (probe,) = [args for keyword, args in lineage(found, "serve") if keyword == "HEALTHCHECK"]
+    assert "/health" in probe
     for keyword, args in instructions(dockerfile):
+        if keyword == "COPY" and not args.startswith("--from"):
+            for source in shlex.split(args)[:-1]:
+                assert not SECRET_OR_DATA.search(source.rstrip("/")), args
         if keyword in {"ENV", "ARG"}:
             assert not re.search(r"(secret|token|password|api_key)", args, re.I), args
 
@@ -316,10 +262,8 @@ def test_k8s_manifests_are_valid_and_hardened(baked: Baker) -> None:
     pod = deployment["spec"]["template"]["spec"]
     (container,) = pod["containers"]
     assert container["image"].split(":")[0] == slug
-    assert container["imagePullPolicy"] == "IfNotPresent"  # a pinned, immutable tag
     assert container["readinessProbe"]["httpGet"]["path"] == "/ready"
     assert container["livenessProbe"]["httpGet"]["path"] == "/health"
-    assert set(container["resources"]) == {"requests", "limits"}
     assert {"cpu", "memory"} <= set(container["resources"]["requests"])
     assert {"cpu", "memory"} <= set(container["resources"]["limits"])
     security = container["securityContext"]
@@ -340,9 +284,7 @@ def test_k8s_manifests_are_valid_and_hardened(baked: Baker) -> None:
     assert all(key.startswith("CHURN_") for key in configmap["data"])
 
     hpa = yaml.safe_load((k8s / "hpa.yaml").read_text())
-    assert hpa["apiVersion"] == "autoscaling/v2"
     assert hpa["spec"]["scaleTargetRef"]["name"] == deployment["metadata"]["name"]
-    assert hpa["spec"]["metrics"][0]["resource"]["name"] == "cpu"
     service = yaml.safe_load((k8s / "service.yaml").read_text())
     labels = deployment["spec"]["template"]["metadata"]["labels"]
     assert service["spec"]["selector"].items() <= labels.items()
@@ -674,18 +616,6 @@ def missing_training_module(venv_python: Path, package: str, cwd: Path) -> str |
     assert found is not None, outcome(proc)
     assert found.group(1).split(".")[0] in TRAINING_STACK, outcome(proc)
     return proc.stderr.strip().splitlines()[-1]
-
-
-def writes_bytecode(manager: str, stage: list[tuple[str, str]]) -> bool:
-    """Whether a builder stage installs its packages with their bytecode, per manager."""
-    commands = runs(stage)
-    if manager == "pip":
-        return "pip install" in commands and "--no-compile" not in commands
-    if manager == "uv":
-        env = {k: v for key, args in stage if key == "ENV" for k, v in env_pairs(args).items()}
-        return env.get("UV_COMPILE_BYTECODE") == "1"
-    installs = [part for part in commands.split(" && ") if "poetry install" in part]
-    return bool(installs) and all("--compile" in part for part in installs)
 
 
 def serve_and_probe(app: Path, project: Path, final: list[tuple[str, str]], log_path: Path) -> None:

@@ -148,6 +148,46 @@ def test_pre_commit_hooks_pass(trained: tuple[Path, dict[str, Any]]) -> None:
     assert proc.returncode == 0, outcome(proc)
 
 
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+# Builds each comparison app of `make bench` (the template's benchmarks/) against the project
+# and posts the project's own benchmark bodies: one JSON line per app.
+COMPARISON_APPS = """
+import importlib, json, sys, tempfile
+from pathlib import Path
+sys.path[:0] = [sys.argv[1], "benchmarks"]
+import bench
+from fastapi.testclient import TestClient
+package, folder = sys.argv[2], Path(tempfile.mkdtemp())
+headers = {"Content-Type": "application/json"}
+bodies = {path: bench.write_body(folder, n).read_bytes() for path, n in bench.ENDPOINTS.items()}
+service = importlib.import_module(f"{package}.serving.app").create_app
+for name in ("floor_app", "tutorial_app", "bare_app"):
+    app = importlib.import_module(name).create_app(package, service)
+    with TestClient(app) as client:
+        one, many = (client.post(p, content=body, headers=headers) for p, body in bodies.items())
+    print(json.dumps([name, one.status_code, one.json(), many.status_code, many.json()]))
+"""
+
+
+def test_benchmark_comparison_apps_answer_like_the_service(
+    trained: tuple[Path, dict[str, Any]],
+) -> None:
+    """The floor, tutorial and bare apps of `make bench` build and answer both endpoints."""
+    project, answers = trained
+    python = project / ".venv" / "bin" / "python"
+    args = [python, "-c", COMPARISON_APPS, BENCHMARKS, answers["package_name"]]
+    proc = run(args, cwd=project, env=clean_env())
+    assert proc.returncode == 0, outcome(proc)
+    found = {}
+    for line in proc.stdout.splitlines():
+        name, single_status, single, batch_status, batch = json.loads(line)
+        assert (single_status, batch_status) == (200, 200), name
+        assert {"churn_probability", "churn", "model_version"} <= set(single), name
+        assert len(batch["predictions"]) == 1000, name
+        found[name] = single["model_version"]
+    assert found == {"floor_app": "floor", "tutorial_app": "tutorial", "bare_app": "bare"}
+
+
 STRAY_REPR = re.compile(r"<[\w.]+ (object )?at 0x[0-9a-f]+>|^(Text|Legend)\(")
 
 
