@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.data.schema import ID_COLUMN, TARGET_COLUMN
 from {{ cookiecutter.package_name }}.data.synthetic import generate
 
 HERE = Path(__file__).resolve().parent
+PACKAGE = "{{ cookiecutter.package_name }}"
 INSTALL_WRK = "wrk is not installed: sudo apt-get install -y wrk (macOS: brew install wrk)"
 #: Each endpoint and the customers in one request to it.
 ENDPOINTS = {"/predict": 1, "/predict/batch": 1000}
@@ -103,7 +104,7 @@ def main() -> int:
         return 1
     with tempfile.TemporaryDirectory(prefix="churn-bench-") as tmp:
         bodies = {path: write_body(Path(tmp), rows) for path, rows in ENDPOINTS.items()}
-        serve = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "serve"]
+        serve = [sys.executable, "-m", PACKAGE, "serve"]
         results = {}
         with running(serve) as (url, _):
             for path, body in bodies.items():  # one second of warm-up, then the measured run
