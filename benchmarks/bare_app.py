@@ -10,7 +10,7 @@ _ITEM = {"customerID": "0000-AAAAA", "churn_probability": 0.25, "churn": False}
 _HEADERS = [(b"content-type", b"application/json")]
 
 
-def create_app(_package: str = "", _service_factory: object = None) -> Any:
+def create_app() -> Any:
     """Return the ASGI callable: no framework, no validation, no model, no metrics, no log."""
     answers = {
         "/predict": json.dumps({**_ITEM, "model_version": "bare"}).encode(),

@@ -55,11 +55,11 @@ def command(package: str, label: str) -> list[str]:
 
 
 def workers(pid: int) -> int:
-    """Return the server's worker processes (Linux): its spawned children, else itself."""
+    """Return the server's worker processes (Linux: its children, but multiprocessing's own)."""
     children = Path(f"/proc/{pid}/task/{pid}/children")
     pids = children.read_text().split() if children.exists() else []
-    spawned = [c for c in pids if b"spawn_main" in Path(f"/proc/{c}/cmdline").read_bytes()]
-    return len(spawned) or 1
+    tracker = b"resource_tracker"
+    return len([c for c in pids if tracker not in Path(f"/proc/{c}/cmdline").read_bytes()])
 
 
 def answered_by(url: str, body: Path) -> str:

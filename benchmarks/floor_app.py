@@ -2,34 +2,29 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+import importlib
+import os
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import Any
 
 import numpy as np
 
 
-class ConstantModel:
-    """Stands in for the model: every customer gets the same probability, at no cost."""
+def create_app() -> Any:
+    """Build the service exactly as `serve` does, with a loader that loads a constant."""
+    package = os.environ["BENCH_PACKAGE"]
+    service = importlib.import_module(f"{package}.serving.app")
+    predictor = importlib.import_module(f"{package}.inference.predictor")
 
-    version = "floor"
-    threshold = 0.5
-    backend = "constant"
-    metadata: ClassVar[dict[str, Any]] = {"model_version": "floor", "threshold": 0.5}
+    class ConstantModel(predictor.Predictor):  # type: ignore[misc, name-defined]
+        """Every customer gets the same probability, at no cost."""
 
-    def predict_columns(self, columns: Mapping[str, Any]) -> np.ndarray:
-        """Return 0.25 for every row."""
-        return np.full(len(next(iter(columns.values()))), 0.25)
+        backend = "onnx"
 
-    def predict_row(self, row: Mapping[str, Any]) -> float:
-        """Return 0.25."""
-        return 0.25
+        def predict_columns(self, columns: Any) -> np.ndarray:
+            return np.full(len(next(iter(columns.values()))), 0.25)
 
+    def load_constant(_models_dir: Path) -> Any:
+        return ConstantModel({"model_version": "floor", "threshold": 0.5, "metrics": {}})
 
-def create_app(package: str, create_service_app: Callable[..., Any]) -> Any:
-    """Build the service exactly as `serve` does, with a loader that loads the constant."""
-
-    def load_constant(_models_dir: Path) -> ConstantModel:
-        return ConstantModel()
-
-    return create_service_app(loader=load_constant)
+    return service.create_app(loader=load_constant)

@@ -43,11 +43,13 @@ class Batch(BaseModel):
     customers: list[Customer]
 
 
-def create_app(package: str, _service_factory: object = None) -> FastAPI:
+def create_app() -> FastAPI:
     """Load the project's scikit-learn Pipeline and serve it the tutorial way."""
+    package = os.environ["BENCH_PACKAGE"]
     columns = list(importlib.import_module(f"{package}.data.schema").FEATURE_COLUMNS)
     artifacts = importlib.import_module(f"{package}.registry.artifacts")
-    pipeline = artifacts.load_model(Path(os.environ.get("CHURN_MODELS_DIR", "models"))).pipeline
+    models_dir = Path(os.environ.get("CHURN_PATHS__MODELS_DIR", "models"))
+    pipeline = artifacts.load_model(models_dir).pipeline
     app = FastAPI()
 
     def frame(customers: list[Customer]) -> pd.DataFrame:

@@ -152,17 +152,16 @@ BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
 # Builds each comparison app of `make bench` (the template's benchmarks/) against the project
 # and posts the project's own benchmark bodies: one JSON line per app.
 COMPARISON_APPS = """
-import importlib, json, sys, tempfile
+import importlib, json, os, sys, tempfile
 from pathlib import Path
 sys.path[:0] = [sys.argv[1], "benchmarks"]
 import bench
 from fastapi.testclient import TestClient
-package, folder = sys.argv[2], Path(tempfile.mkdtemp())
+os.environ["BENCH_PACKAGE"], folder = sys.argv[2], Path(tempfile.mkdtemp())
 headers = {"Content-Type": "application/json"}
 bodies = {path: bench.write_body(folder, n).read_bytes() for path, n in bench.ENDPOINTS.items()}
-service = importlib.import_module(f"{package}.serving.app").create_app
 for name in ("floor_app", "tutorial_app", "bare_app"):
-    app = importlib.import_module(name).create_app(package, service)
+    app = importlib.import_module(name).create_app()
     with TestClient(app) as client:
         one, many = (client.post(p, content=body, headers=headers) for p, body in bodies.items())
     print(json.dumps([name, one.status_code, one.json(), many.status_code, many.json()]))
