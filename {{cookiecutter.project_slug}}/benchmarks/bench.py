@@ -44,7 +44,7 @@ def running(command: Sequence[str], ready: str = "/ready") -> Iterator[tuple[str
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    env = {**os.environ, "CHURN_LOG_LEVEL": "warning"}  # no access log line per request
+    env = {**os.environ, "CHURN_SERVING__LOG_LEVEL": "warning"}  # no access log per request
     process = subprocess.Popen([*command, "--host", "127.0.0.1", "--port", str(port)], env=env)
     url = f"http://127.0.0.1:{port}"
     try:
