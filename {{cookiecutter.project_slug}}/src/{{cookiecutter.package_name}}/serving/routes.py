@@ -1,8 +1,8 @@
 """The endpoints: predictions, health and readiness, the loaded model, and the metrics."""
 
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Body, Response
 
 from ..data.schema import ID_COLUMN
 from .deps import AppState, ModelDep, StateDep
@@ -48,12 +48,11 @@ def _score(
     summary="Predict churn for one customer",
     responses=_BODY_ERRORS,
 )
-def predict(customer: Customer, state: StateDep, model: ModelDep) -> Prediction:
+def predict(customer: Annotated[Customer, Body()], state: StateDep, model: ModelDep) -> Prediction:
     """Score one customer given in the raw Telco columns (without Churn)."""
-    record = customer.model_dump()
-    [probability], [churn] = _score(state, model, [record])
+    [probability], [churn] = _score(state, model, [customer])
     return Prediction(
-        customerID=record[ID_COLUMN],
+        customerID=customer.get(ID_COLUMN),
         churn_probability=probability,
         churn=churn,
         model_version=model.version,
@@ -73,15 +72,13 @@ def batch_router(max_size: int) -> APIRouter:
     )
     def predict_batch(batch: body, state: StateDep, model: ModelDep) -> BatchPrediction:
         """Score up to ``serving.max_batch_size`` customers; predictions come back in order."""
-        records = [customer.model_dump() for customer in batch.customers]
-        probabilities, flags = _score(state, model, records)
-        return BatchPrediction(
-            model_version=model.version,
-            predictions=[
-                BatchItem(customerID=record[ID_COLUMN], churn_probability=p, churn=churn)
-                for record, p, churn in zip(records, probabilities, flags, strict=True)
-            ],
-        )
+        probabilities, flags = _score(state, model, batch.customers)
+        items = zip(batch.customers, probabilities, flags, strict=True)
+        predictions = [
+            BatchItem(customerID=record.get(ID_COLUMN), churn_probability=p, churn=churn)
+            for record, p, churn in items
+        ]
+        return BatchPrediction(model_version=model.version, predictions=predictions)
 
     return batch_routes
 

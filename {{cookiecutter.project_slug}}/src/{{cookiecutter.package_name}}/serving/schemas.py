@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import (
+    Annotated,
+    Any,
+    Literal,
+    NotRequired,  # pydantic needs them before 3.12
+)
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from typing_extensions import TypedDict
 
 from ..data.examples import EXAMPLE_CUSTOMER, NEW_CUSTOMER
 from ..data.schema import (
@@ -41,16 +47,15 @@ def _field(column: str) -> Any:
 
 
 _CUSTOMER_FIELDS: dict[str, Any] = {
-    ID_COLUMN: (Annotated[str, Field(max_length=ID_MAX_LENGTH)] | None, None),
-    **{column: (_field(column), ...) for column in FEATURE_COLUMNS},
+    ID_COLUMN: NotRequired[Annotated[str, Field(max_length=ID_MAX_LENGTH)] | None],
+    **{column: _field(column) for column in FEATURE_COLUMNS},
 }
-#: One customer in the raw Telco columns, without Churn; customerID may be left out.
-Customer: Any = create_model(
-    "Customer",
-    __config__=ConfigDict(
-        extra="forbid", json_schema_extra={"examples": [EXAMPLE_CUSTOMER, NEW_CUSTOMER]}
-    ),
-    **_CUSTOMER_FIELDS,
+#: One customer in the raw Telco columns, without Churn; customerID may be left out. A
+#: TypedDict: pydantic validates it into a plain dict, twice as fast as into a model.
+_typed_dict: Any = TypedDict  # the functional form, with fields computed from the table
+Customer: Any = _typed_dict("Customer", _CUSTOMER_FIELDS)
+Customer.__pydantic_config__ = ConfigDict(
+    extra="forbid", json_schema_extra={"examples": [EXAMPLE_CUSTOMER, NEW_CUSTOMER]}
 )
 
 
