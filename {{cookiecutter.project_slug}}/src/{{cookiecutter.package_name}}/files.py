@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 from .errors import OutputError
 
@@ -42,15 +43,14 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def remove_stale(directory: Path, prefix: str, suffix: str = "") -> list[Path]:
+def remove_stale(directory: Path, prefix: str, suffix: str = "") -> None:
     """Remove our temporaries in ``directory`` whose writing process is gone (a ``kill -9``).
 
     Only names ``<prefix><pid>.<random><suffix>`` are touched, and only when ``pid`` no
-    longer runs; a concurrent run's temporary is left alone. Returns what was removed.
+    longer runs; a concurrent run's temporary is left alone.
     """
-    removed: list[Path] = []
     if not directory.is_dir():
-        return removed
+        return
     for path in directory.iterdir():
         name = path.name
         if not (name.startswith(prefix) and name.endswith(suffix)):
@@ -62,13 +62,6 @@ def remove_stale(directory: Path, prefix: str, suffix: str = "") -> list[Path]:
             shutil.rmtree(path, ignore_errors=True)
         else:
             path.unlink(missing_ok=True)
-        removed.append(path)
-    return removed
-
-
-def temp_prefix(name: str) -> str:
-    """Return the prefix of the temporaries written beside a file called ``name``."""
-    return f".{name}."
 
 
 @contextmanager
@@ -78,7 +71,7 @@ def atomic_path(path: Path) -> Iterator[Path]:
     Temporaries that an earlier, killed run left for the same file are removed first.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
-    prefix = temp_prefix(path.name)
+    prefix = f".{path.name}."
     remove_stale(path.parent, prefix, TMP_SUFFIX)
     fd, tmp_name = tempfile.mkstemp(
         prefix=f"{prefix}{os.getpid()}.", suffix=TMP_SUFFIX, dir=path.parent
@@ -93,17 +86,12 @@ def atomic_path(path: Path) -> Iterator[Path]:
         tmp.unlink(missing_ok=True)
 
 
-def atomic_write(path: Path, write: Callable[[IO[bytes]], Any]) -> None:
-    """Call ``write`` on a binary file object and move the result onto ``path`` atomically."""
+def write_text(path: Path, text: str) -> None:
+    """Write UTF-8 text to ``path`` atomically, on disk before it replaces the old file."""
     with atomic_path(path) as tmp, tmp.open("wb") as handle:
-        write(handle)
+        handle.write(text.encode("utf-8"))
         handle.flush()
         os.fsync(handle.fileno())
-
-
-def write_text(path: Path, text: str) -> None:
-    """Write UTF-8 text to ``path`` atomically."""
-    atomic_write(path, lambda handle: handle.write(text.encode("utf-8")))
 
 
 def write_json(path: Path, payload: Any) -> None:
@@ -113,16 +101,12 @@ def write_json(path: Path, payload: Any) -> None:
 
 def fsync_dir(directory: Path) -> None:
     """Flush a directory's entries (a rename in it) to disk, where the OS allows it."""
-    try:
+    with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 def sha256_bytes(content: bytes) -> str:

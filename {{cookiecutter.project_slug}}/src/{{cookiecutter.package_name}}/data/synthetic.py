@@ -28,21 +28,14 @@ CHURN_RATE = 0.2654
 #: Share of customers with tenure 0 and a blank ``TotalCharges`` (11 of 7,043).
 NEW_CUSTOMER_RATE = 11 / 7043
 
-_ADDON_RATE = {
-    "OnlineSecurity": 0.37,
-    "OnlineBackup": 0.44,
-    "DeviceProtection": 0.44,
-    "TechSupport": 0.37,
-    "StreamingTV": 0.49,
-    "StreamingMovies": 0.50,
-}
-_ADDON_PRICE = {
-    "OnlineSecurity": 5.0,
-    "OnlineBackup": 5.0,
-    "DeviceProtection": 5.0,
-    "TechSupport": 5.0,
-    "StreamingTV": 10.0,
-    "StreamingMovies": 10.0,
+#: Each internet add-on's take-up rate and monthly price.
+_ADDONS = {
+    "OnlineSecurity": (0.37, 5.0),
+    "OnlineBackup": (0.44, 5.0),
+    "DeviceProtection": (0.44, 5.0),
+    "TechSupport": (0.37, 5.0),
+    "StreamingTV": (0.49, 10.0),
+    "StreamingMovies": (0.50, 10.0),
 }
 
 
@@ -153,7 +146,7 @@ def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.Dat
     loyalty = np.clip(tenure / 72.0, 0.0, 1.0)
     addons = {}
     for column in INTERNET_ADDONS:
-        p = np.clip(_ADDON_RATE[column] - 0.15 + 0.3 * loyalty, 0.02, 0.98)
+        p = np.clip(_ADDONS[column][0] - 0.15 + 0.3 * loyalty, 0.02, 0.98)
         addons[column] = np.where(has_internet, _yes(rng, p, n), NO_INTERNET).astype(object)
 
     paperless = _yes(rng, np.where(internet == "Fiber optic", 0.72, 0.52), n)
@@ -166,7 +159,7 @@ def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.Dat
     charges = np.where(phone == YES, 20.0, 0.0) + np.where(multiple == YES, 5.0, 0.0)
     charges += np.select([internet == "DSL", internet == "Fiber optic"], [25.0, 50.0], 0.0)
     for column in INTERNET_ADDONS:
-        charges += np.where(addons[column] == YES, _ADDON_PRICE[column], 0.0)
+        charges += np.where(addons[column] == YES, _ADDONS[column][1], 0.0)
     charges += rng.normal(mix.price_shift, 2.5, size=n)
     monthly = np.clip(np.round(charges * 20) / 20, 18.25, 118.75)
     total = np.round(tenure * monthly * rng.uniform(0.93, 1.07, size=n) * 20) / 20
@@ -188,8 +181,7 @@ def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.Dat
         + 0.012 * (monthly - 65.0)
         + rng.normal(0.0, 0.6, size=n)
     )
-    shift = mix.churn_shift
-    churn = rng.random(n) < _sigmoid(logit + _intercept(logit, CHURN_RATE) + shift)
+    churn = rng.random(n) < _sigmoid(logit + _intercept(logit, CHURN_RATE) + mix.churn_shift)
 
     new = np.zeros(n, dtype=bool)
     long_contract = np.flatnonzero(contract != "Month-to-month")

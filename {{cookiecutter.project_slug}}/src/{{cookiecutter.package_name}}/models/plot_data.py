@@ -12,7 +12,6 @@ from sklearn.metrics import confusion_matrix, precision_recall_curve, roc_curve
 from ..files import write_text
 from .predict import churn_labels
 
-PLOT_FILES = ("roc.csv", "precision_recall.csv", "calibration.csv", "confusion.csv")
 LABELS = ("No churn", "Churn")
 
 

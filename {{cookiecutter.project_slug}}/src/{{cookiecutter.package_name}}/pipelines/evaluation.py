@@ -6,18 +6,9 @@ from pathlib import Path
 
 from ..config import Config
 from ..data.load import check_both_classes, load_raw
-from ..errors import ModelError
 from ..registry.artifacts import load_model
-from ..registry.store import HOLDOUT_FILE, list_versions, version_dir
+from ..registry.store import HOLDOUT_FILE, newest_version, version_dir
 from .reporting import Evaluation, evaluate_and_report
-
-
-def newest_version(config: Config) -> str:
-    """Return the newest published version; raise ``ModelError`` if there is none."""
-    versions = list_versions(config.paths.models_dir)
-    if not versions:
-        raise ModelError(f"no trained model in {config.paths.models_dir}/; run train first")
-    return versions[-1]
 
 
 def run_evaluation(
@@ -27,7 +18,7 @@ def run_evaluation(
 
     The data is the version's own hold-out set unless ``data_path`` names a labelled CSV.
     """
-    name = version or newest_version(config)
+    name = version or newest_version(config.paths.models_dir)
     directory = version_dir(config.paths.models_dir, name)
     loaded = load_model(directory)
     path = data_path or directory / HOLDOUT_FILE

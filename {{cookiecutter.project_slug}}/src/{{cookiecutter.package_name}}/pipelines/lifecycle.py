@@ -11,6 +11,7 @@ from ..errors import DataError, ModelError
 from ..registry.store import (
     HOLDOUT_FILE,
     list_versions,
+    newest_version,
     production_version,
     rollback,
     set_production,
@@ -113,12 +114,10 @@ def score_version(models_dir: Path, version: str, frame: pd.DataFrame) -> dict[s
 
 def default_candidate(models_dir: Path) -> str:
     """Return the newest version, which must not already be production."""
-    versions = list_versions(models_dir)
-    if not versions:
-        raise ModelError(f"no trained model in {models_dir}/; run train first")
-    if versions[-1] == production_version(models_dir):
-        raise ModelError(f"the newest version {versions[-1]} is already production")
-    return versions[-1]
+    newest = newest_version(models_dir)
+    if newest == production_version(models_dir):
+        raise ModelError(f"the newest version {newest} is already production")
+    return newest
 
 
 def compare(config: Config, candidate: str, data_path: Path | None = None) -> Comparison:
@@ -199,7 +198,7 @@ def load_problem(folder: Path) -> str | None:
 
 
 def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
-    """Return each version's name, creation time, estimator, backend and hold-out metrics.
+    """Return each version's name and hold-out metrics.
 
     Each version is loaded as serving loads it (``load_predictor``); one that fails is
     listed with the reason instead.
@@ -213,15 +212,7 @@ def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
         except ModelError as exc:
             summaries.append({"version": name, "problem": str(exc)})
             continue
-        summaries.append(
-            {
-                "version": name,
-                "created_at": metadata["created_at"],
-                "estimator": metadata["estimator"],
-                "backend": "onnx" if metadata["onnx"]["file"] else "sklearn",
-                "metrics": metadata["metrics"],
-            }
-        )
+        summaries.append({"version": name, "metrics": metadata["metrics"]})
     return summaries
 
 

@@ -6,7 +6,6 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
@@ -31,31 +30,6 @@ class Evaluation:
     metrics_path: Path
 
 
-def _metrics(
-    target: pd.Series, probabilities: np.ndarray, n_train: int, threshold: float
-) -> dict[str, float | int]:
-    return {
-        **compute_metrics(target, probabilities, threshold),
-        "threshold": threshold,
-        "n_train": n_train,
-        "n_test": len(target),
-    }
-
-
-def hold_out_evaluation(
-    pipeline: Pipeline,
-    test: pd.DataFrame,
-    n_train: int,
-    threshold: float,
-    config: Config,
-    reports: Path,
-) -> Evaluation:
-    """Score the parsed hold-out frame without writing anything (no figures)."""
-    features, target = split_xy(test)
-    metrics = _metrics(target, predict_proba(pipeline, features), n_train, threshold)
-    return Evaluation(metrics=metrics, figures=[], metrics_path=reports / METRICS_FILE)
-
-
 def evaluate_and_report(
     pipeline: Pipeline,
     test: pd.DataFrame,
@@ -63,15 +37,25 @@ def evaluate_and_report(
     threshold: float,
     config: Config,
     reports: Path,
+    *,
+    write: bool = True,
 ) -> Evaluation:
     """Score the parsed hold-out frame, then write metrics, importance, figures and plot data.
 
     Everything goes under ``reports`` (a version's own folder, or ``paths.reports_dir``);
-    ``evaluation.figures: false`` skips the PNG figures, the slowest part.
+    ``evaluation.figures: false`` skips the PNG figures, the slowest part, and
+    ``write=False`` only scores (nothing is written).
     """
     features, target = split_xy(test)
     probabilities = predict_proba(pipeline, features)
-    metrics = _metrics(target, probabilities, n_train, threshold)
+    metrics = {
+        **compute_metrics(target, probabilities, threshold),
+        "threshold": threshold,
+        "n_train": n_train,
+        "n_test": len(target),
+    }
+    if not write:
+        return Evaluation(metrics=metrics, figures=[], metrics_path=reports / METRICS_FILE)
     importances = feature_importance(
         pipeline, features, target, config.evaluation.permutation_repeats, config.seed
     )

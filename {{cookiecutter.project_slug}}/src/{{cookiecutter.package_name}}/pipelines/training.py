@@ -31,7 +31,7 @@ from ..registry.store import (
 )
 from .outcome import Tracker, TrainingResult
 from .preparation import HoldOut, read_split, split_raw, write_rows, write_split
-from .reporting import copy_reports, evaluate_and_report, hold_out_evaluation
+from .reporting import copy_reports, evaluate_and_report
 
 # TrainingResult is defined beside the Tracker interface; it stays importable from here.
 __all__ = ["TrainingResult", "fit_and_save", "library_versions", "run_fit", "run_training"]
@@ -152,9 +152,10 @@ def fit_and_save(
         pipeline = fit_pipeline(config.model, *split_xy(train), seed=config.seed)
 
         on_step(f"Evaluating on {len(test)} hold-out rows")
-        score = evaluate_and_report if report else hold_out_evaluation
         threshold = config.model.threshold
-        evaluation = score(pipeline, test, len(train), threshold, config, build / REPORTS_DIR)
+        evaluation = evaluate_and_report(
+            pipeline, test, len(train), threshold, config, build / REPORTS_DIR, write=report
+        )
 
         on_step(f"Exporting the model to ONNX and checking it on {len(test)} hold-out rows")
         onnx_export = export_onnx(pipeline, split_xy(test)[0], build)

@@ -12,7 +12,6 @@ from ..data.schema import CATEGORICAL_FEATURES, CATEGORICAL_LEVELS, NUMERIC_FEAT
 from ..errors import ModelError
 
 METADATA_FILE = "metadata.json"
-SCHEMA_VERSION = 1
 VERSION_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
 FileName = Annotated[str, Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9._-]*$")]
 Sha256 = Annotated[str, Field(pattern=r"^[0-9a-f]{64}$")]

@@ -87,6 +87,14 @@ def list_versions(models_dir: Path) -> list[str]:
     return [path.name for path in sorted(found, key=_age)]
 
 
+def newest_version(models_dir: Path) -> str:
+    """Return the newest published version; raise ``ModelError`` if there is none."""
+    versions = list_versions(models_dir)
+    if not versions:
+        raise ModelError(f"no trained model in {models_dir}/; run train first")
+    return versions[-1]
+
+
 def production_version(models_dir: Path) -> str | None:
     """Return the version the pointer names, or None before the first training run."""
     path = models_dir / POINTER_FILE
@@ -199,17 +207,15 @@ def rollback(models_dir: Path, reason: str | None = None) -> dict[str, Any]:
     return set_production(models_dir, stack[-2], "rollback", reason)
 
 
-def prepare(models_dir: Path) -> None:
-    """Check that new versions can be written, and remove builds a killed run left behind."""
+@contextmanager
+def staging(models_dir: Path) -> Iterator[Path]:
+    """Yield a new build folder beside ``versions/``; it is removed unless published.
+
+    The models folder is checked writable first, and builds a killed run left are removed.
+    """
     check_writable_dir(models_dir, "the models folder")
     check_writable_dir(versions_dir(models_dir), "the models folder")
     remove_stale(models_dir, STAGING_PREFIX)
-
-
-@contextmanager
-def staging(models_dir: Path) -> Iterator[Path]:
-    """Yield a new build folder beside ``versions/``; it is removed unless published."""
-    prepare(models_dir)
     build = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}.", dir=models_dir))
     try:
         os.chmod(build, default_mode(directory=True))  # mkdtemp's 0700 would be published
