@@ -161,6 +161,13 @@ def check_both_classes(frame: pd.DataFrame, source: str, minimum: int = 2) -> No
         )
 
 
+def load_labelled(path: Path) -> pd.DataFrame:
+    """Read and parse a labelled raw CSV that holds at least one row of each class."""
+    frame = load_raw(path)
+    check_both_classes(frame, str(path), minimum=1)
+    return frame
+
+
 def split_xy(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
     """Return the model inputs and the 0/1 target of a parsed frame."""
     return frame.loc[:, list(FEATURE_COLUMNS)], frame[TARGET_COLUMN]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ..config import Config
-from ..data.load import check_both_classes, load_raw
+from ..data.load import load_labelled
 from ..registry.artifacts import load_model
 from ..registry.store import HOLDOUT_FILE, newest_version, version_dir
 from .reporting import Evaluation, evaluate_and_report
@@ -22,8 +22,7 @@ def run_evaluation(
     directory = version_dir(config.paths.models_dir, name)
     loaded = load_model(directory)
     path = data_path or directory / HOLDOUT_FILE
-    test = load_raw(path)
-    check_both_classes(test, str(path), minimum=1)
+    test = load_labelled(path)
     n_train = int(loaded.metadata["metrics"]["n_train"])
     reports = config.paths.reports_dir
     evaluation = evaluate_and_report(

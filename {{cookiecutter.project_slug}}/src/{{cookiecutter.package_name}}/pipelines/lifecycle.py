@@ -90,17 +90,6 @@ class Promotion:
         return self.record is not None
 
 
-def labelled_data(path: Path) -> pd.DataFrame:
-    """Read and parse a labelled raw-format CSV that holds both classes."""
-    # Scoring imports pandas and scikit-learn: here, not at the top, so that `models list`,
-    # `models history` and `rollback` answer without loading either.
-    from ..data.load import check_both_classes, load_raw
-
-    frame = load_raw(path)
-    check_both_classes(frame, str(path), minimum=1)
-    return frame
-
-
 def score_version(models_dir: Path, version: str, frame: pd.DataFrame) -> dict[str, float]:
     """Return a version's metrics on a parsed labelled frame, at its own threshold."""
     from ..data.load import split_xy
@@ -122,11 +111,13 @@ def default_candidate(models_dir: Path) -> str:
 
 def compare(config: Config, candidate: str, data_path: Path | None = None) -> Comparison:
     """Score ``candidate`` and production on the same labelled data (default: its hold-out)."""
+    # Scoring imports pandas and scikit-learn: here, not at the top, so that `models list`,
+    # `models history` and `rollback` answer without loading either.
+    from ..data.load import load_labelled
+
     models_dir = config.paths.models_dir
     path = data_path or version_dir(models_dir, candidate) / HOLDOUT_FILE
-    if data_path is not None and not data_path.is_file():
-        raise DataError(f"data file not found: {data_path}")
-    frame = labelled_data(path)
+    frame = load_labelled(path)
     production = production_version(models_dir)
     baseline = None if production is None else score_version(models_dir, production, frame)
     return Comparison(
