@@ -9,6 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from scipy.optimize import brentq
 
 from ..errors import DataError
 from ..files import atomic_path
@@ -109,14 +110,7 @@ def _sigmoid(x: np.ndarray) -> np.ndarray:
 
 def _intercept(logit: np.ndarray, rate: float) -> float:
     """Find the intercept that makes the mean churn probability equal ``rate``."""
-    low, high = -20.0, 20.0
-    for _ in range(60):
-        mid = (low + high) / 2
-        if _sigmoid(logit + mid).mean() < rate:
-            low = mid
-        else:
-            high = mid
-    return (low + high) / 2
+    return float(brentq(lambda shift: _sigmoid(logit + shift).mean() - rate, -20.0, 20.0))
 
 
 def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.DataFrame:
