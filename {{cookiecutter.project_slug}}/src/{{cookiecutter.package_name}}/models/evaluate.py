@@ -21,18 +21,6 @@ from sklearn.utils import check_random_state
 from ..features.build import feature_blocks
 from .predict import churn_labels
 
-METRIC_NAMES = (
-    "roc_auc",
-    "pr_auc",
-    "f1",
-    "precision",
-    "recall",
-    "accuracy",
-    "brier",
-    "log_loss",
-    "predicted_churn_share",
-)
-
 
 def compute_metrics(
     target: pd.Series, probabilities: np.ndarray, threshold: float
