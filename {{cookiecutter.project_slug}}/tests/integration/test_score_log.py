@@ -16,7 +16,6 @@ from {{ cookiecutter.package_name }}.data.schema import (
     ID_COLUMN,
 )
 from {{ cookiecutter.package_name }}.data.synthetic import generate
-from {{ cookiecutter.package_name }}.monitoring import score_log as score_log_module
 from {{ cookiecutter.package_name }}.monitoring.score_log import load_score_log
 from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
@@ -98,7 +97,7 @@ def test_a_score_log_that_cannot_write_costs_one_warning_and_shows_in_ready_and_
 ) -> None:
     logs = tmp_path / "logs"
     batch = {"customers": [EXAMPLE_CUSTOMER] * 50}
-    score_log = logging.getLogger(score_log_module.__name__)
+    score_log = logging.getLogger(load_score_log.__module__)
     seen = logging.handlers.BufferingHandler(capacity=100)
     score_log.addHandler(seen)
     try:
