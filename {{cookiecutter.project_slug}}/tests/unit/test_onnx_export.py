@@ -16,16 +16,12 @@ from {{ cookiecutter.package_name }}.data.load import (
     parse_raw,
     split_xy,
 )
-from {{ cookiecutter.package_name }}.data.schema import (
-    CATEGORICAL_FEATURES,
-    NUMERIC_FEATURES,
-)
+from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
 from {{ cookiecutter.package_name }}.files import sha256_file
 from {{ cookiecutter.package_name }}.inference import onnx_export
-from {{ cookiecutter.package_name }}.inference.encoding import Encoder
 from {{ cookiecutter.package_name }}.inference.predictor import (
-    INPUT,
     OUTPUTS,
+    onnx_inputs,
     onnx_session,
 )
 from {{ cookiecutter.package_name }}.models.train import fit_pipeline
@@ -50,10 +46,10 @@ def fit(name: str, split: tuple[pd.DataFrame, pd.Series, pd.DataFrame]) -> Pipel
     return fit_pipeline(config.model, split[0], split[1], seed=0)
 
 
-def onnx_probabilities(path: Path, encoder: Encoder, features: pd.DataFrame) -> np.ndarray:
+def onnx_probabilities(path: Path, features: pd.DataFrame) -> np.ndarray:
     session = onnx_session(path.read_bytes())
     columns = {column: features[column].to_numpy() for column in features.columns}
-    return np.asarray(session.run(OUTPUTS, {INPUT: encoder.encode(columns)})[0][:, 1])
+    return np.asarray(session.run(OUTPUTS, onnx_inputs(columns))[0][:, 1])
 
 
 @pytest.mark.parametrize("name", list(ESTIMATORS))
@@ -69,41 +65,23 @@ def test_the_export_matches_scikit_learn_or_falls_back_with_a_reason(
         assert export["reason"]
         assert not path.exists()
         return
-    tolerance = onnx_export.tolerance_for(pipeline)
     assert path.is_file()
     assert export["precision"] == "float64"
-    assert 0 <= export["max_abs_diff"] <= export["tolerance"] == tolerance
+    assert 0 <= export["max_abs_diff"] <= export["tolerance"] == 1e-5
     expected = pipeline.predict_proba(holdout)[:, 1]
-    encoder = Encoder.from_metadata(export["encoding"])
-    assert onnx_probabilities(path, encoder, holdout) == pytest.approx(expected, abs=tolerance)
+    assert onnx_probabilities(path, holdout) == pytest.approx(expected, abs=1e-5)
 
 
-def test_the_encoding_follows_the_fitted_one_hot_encoder(
-    split: tuple[pd.DataFrame, pd.Series, pd.DataFrame],
-) -> None:
-    pipeline = fit("logistic_regression", split)
-    encoder = onnx_export.encoder_for(pipeline)
-    one_hot = pipeline[0].named_transformers_["categorical"]
-    assert list(encoder.levels) == list(CATEGORICAL_FEATURES)
-    for column, categories in zip(CATEGORICAL_FEATURES, one_hot.categories_, strict=True):
-        assert encoder.levels[column] == tuple(categories)
-    assert encoder.numeric == NUMERIC_FEATURES
-    assert encoder.width == pipeline[0].transform(split[2].head(1)).shape[1]
-
-
-def test_a_one_hot_encoder_that_drops_a_level_falls_back_with_a_reason(
+def test_the_whole_pipeline_is_exported_as_fitted(
     tmp_path: Path, split: tuple[pd.DataFrame, pd.Series, pd.DataFrame]
 ) -> None:
     pipeline = fit("logistic_regression", split)
     pipeline[0].set_params(categorical__drop="first").fit(split[0])
     pipeline[-1].fit(pipeline[0].transform(split[0]), split[1])
     export = onnx_export.export_onnx(pipeline, split[2], tmp_path)
-    assert export["file"] is None
-    assert "unsupported one-hot encoder" in export["reason"]
-
-
-def test_linear_models_agree_to_1e_5() -> None:
-    assert onnx_export.TOLERANCES["LogisticRegression"] <= 1e-5
+    assert export["file"] == ONNX_FILE, export["reason"]
+    expected = pipeline.predict_proba(split[2])[:, 1]
+    assert onnx_probabilities(tmp_path / ONNX_FILE, split[2]) == pytest.approx(expected, abs=1e-5)
 
 
 def test_training_writes_the_onnx_file_and_its_checksum(
@@ -115,7 +93,7 @@ def test_training_writes_the_onnx_file_and_its_checksum(
     assert read_manifest(folder)[ONNX_FILE] == sha256_file(folder / ONNX_FILE)
     assert export["opset"]["ai.onnx"] >= 1
     graph = onnx.load(folder / ONNX_FILE).graph
-    assert [node.name for node in graph.input] == ["features"]
+    assert tuple(node.name for node in graph.input) == FEATURE_COLUMNS
     assert [node.name for node in graph.output] == ["probabilities"]  # no unused label branch
     assert "ONNX Runtime" in (folder / "model_card.md").read_text()
 
@@ -129,7 +107,7 @@ def test_a_model_the_converter_rejects_falls_back_with_a_warning(
     pipeline = fit("logistic_regression", split)
     (tmp_path / ONNX_FILE).write_bytes(b"stale")
 
-    def refuse(_: Pipeline) -> tuple[object, Encoder]:
+    def refuse(_: Pipeline) -> object:
         raise NotImplementedError("no converter for this model")
 
     monkeypatch.setattr(onnx_export, "to_onnx", refuse)

@@ -75,9 +75,17 @@ def read_raw(path: Path) -> pd.DataFrame:
 
 
 def _to_number(raw: pd.DataFrame, column: str, source: str) -> pd.Series:
-    text = raw[column].str.strip()
-    blank = text == ""
-    values = pd.to_numeric(text.where(~blank), errors="coerce").astype("float64")
+    values = raw[column]
+    if pd.api.types.is_numeric_dtype(values):  # a typed (Parquet) column: null is blank
+        blank = values.isna()
+    else:
+        text = values.astype(str).str.strip()
+        blank = text == ""
+        try:  # Arrow's cast is fast; one bad value sends the column through the slow path
+            values = text.where(~blank).astype("float64")
+        except (ValueError, TypeError):
+            values = pd.to_numeric(text.where(~blank), errors="coerce")
+    values = values.astype("float64")
     bad = values.isna() & ~blank
     if column not in BLANK_ALLOWED:
         bad |= blank
@@ -134,7 +142,7 @@ def parse_raw(
     parsed[ID_COLUMN] = raw[ID_COLUMN].astype(object)
     for column in FEATURE_COLUMNS:
         if column in CATEGORICAL_LEVELS:
-            parsed[column] = raw[column].astype(object)
+            parsed[column] = raw[column].astype("category")
         else:
             parsed[column] = _to_number(raw, column, source)
     if require_target:

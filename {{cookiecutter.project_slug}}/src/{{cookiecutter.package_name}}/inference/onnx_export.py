@@ -1,4 +1,4 @@
-"""Export the fitted Pipeline to ONNX and keep it only if it matches scikit-learn."""
+"""Export the fitted Pipeline to ONNX with skl2onnx and keep it only if it matches scikit-learn."""
 
 from __future__ import annotations
 
@@ -10,149 +10,127 @@ import numpy as np
 import pandas as pd
 from sklearn.pipeline import Pipeline
 
-from ..data.schema import FEATURE_COLUMNS
+from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS
 from ..files import atomic_path
 from ..registry.artifacts import ONNX_FILE
-from .encoding import Encoder
-from .onnx_compat import (
-    Block,
-    convert_imputer,
-    fitted_column_layout,
-    forest_compares_like_sklearn,
-    imputer_shape_calculator,
-)
-from .predictor import INPUT, OUTPUTS, onnx_session
+from .predictor import OUTPUTS, onnx_inputs, onnx_session
 
 logger = logging.getLogger(__name__)
 
-#: Numbers enter the graph as float64; imputation, scaling and linear models stay float64.
+#: Numbers enter the graph as float64, so a row scores the same in any batch.
 PRECISION: Final = "float64"
 TARGET_OPSET: Final = {"": 17, "ai.onnx.ml": 3}
-#: Largest |ONNX - scikit-learn| probability accepted on the hold-out set, per estimator.
-#: Linear models are float64 end to end (measured ~1e-16). Trees compare float32 inputs
-#: against float32 thresholds exactly as scikit-learn does, so only the float32 sum of leaf
-#: values differs (measured ~3e-7 for 300 trees).
-TOLERANCES: Final[dict[str, float]] = {
-    "LogisticRegression": 1e-5,
-    "RandomForestClassifier": 1e-5,
-    "HistGradientBoostingClassifier": 1e-5,
-}
-DEFAULT_TOLERANCE: Final = 1e-5
+#: Largest |ONNX - scikit-learn| churn probability accepted on the hold-out set (measured:
+#: ~1e-16 for logistic regression; forests ~3e-7, the float32 sum of their leaf values).
+TOLERANCE: Final = 1e-5
 
 
-def tolerance_for(pipeline: Pipeline) -> float:
-    """Return the parity tolerance of the pipeline's final estimator."""
-    return TOLERANCES.get(type(pipeline[-1]).__name__, DEFAULT_TOLERANCE)
+def _imputer_shape(operator: Any) -> None:
+    """Give the imputer's output the input's type, one column per filled value."""
+    columns = operator.raw_operator.statistics_.size
+    operator.outputs[0].type = operator.inputs[0].type.__class__([None, columns])
 
 
-def encoder_for(pipeline: Pipeline) -> Encoder:
-    """Return the encoder that lays out raw features as the pipeline's fitted transformer does.
+def _convert_imputer(scope: Any, operator: Any, container: Any) -> None:
+    """Fill NaN with IsNaN and Where, which run in float64.
 
-    The pipeline must be a fitted ColumnTransformer (one numeric transformer, one
-    OneHotEncoder without dropped or infrequent levels, nothing else kept) and an estimator;
-    anything else raises ``NotImplementedError`` and scikit-learn serves instead.
+    skl2onnx's own converter emits the ``Imputer`` op, which ONNX Runtime only runs in float32.
     """
-    from sklearn.compose import ColumnTransformer
-    from sklearn.preprocessing import OneHotEncoder
+    from skl2onnx.algebra.onnx_ops import OnnxIsNaN, OnnxWhere
+    from skl2onnx.common.data_types import guess_numpy_type
 
-    preprocess = pipeline[0] if len(pipeline.steps) == 2 else None
-    if not isinstance(preprocess, ColumnTransformer):
-        raise NotImplementedError("the pipeline is not a ColumnTransformer and an estimator")
-    numeric: list[str] = []
-    levels: dict[str, tuple[str, ...]] = {}
-    for name, transformer, columns in preprocess.transformers_:
-        if transformer == "drop" or not len(columns):
-            continue
-        if isinstance(transformer, OneHotEncoder):
-            grouped = (transformer.min_frequency, transformer.max_categories) != (None, None)
-            if levels or transformer.drop is not None or grouped:
-                raise NotImplementedError(f"unsupported one-hot encoder {name!r}")
-            for column, categories in zip(columns, transformer.categories_, strict=True):
-                levels[str(column)] = tuple(str(level) for level in categories)
-        elif numeric or isinstance(transformer, str):
-            raise NotImplementedError(f"unsupported transformer {name!r}: {transformer!r}")
-        else:
-            numeric = [str(column) for column in columns]
-    if not levels or not numeric or set(numeric) | set(levels) != set(FEATURE_COLUMNS):
-        raise NotImplementedError("the transformer does not encode exactly the feature columns")
-    return Encoder(tuple(numeric), levels)
+    numbers = operator.inputs[0]
+    fill = np.asarray(operator.raw_operator.statistics_, dtype=guess_numpy_type(numbers.type))
+    filled = OnnxWhere(
+        OnnxIsNaN(numbers, op_version=13),
+        fill,
+        numbers,
+        op_version=16,
+        output_names=operator.outputs[:1],
+    )
+    filled.add_to(scope, container)
 
 
-def _encoded_pipeline(pipeline: Pipeline, encoder: Encoder) -> Pipeline:
-    """Return the pipeline re-wired to read the encoder's matrix: the one-hot block passes.
+def _float32_at_most(threshold: float) -> float:
+    """Return the largest float32 not above ``threshold``: then x32 <= it iff x32 <= threshold."""
+    rounded = np.float32(threshold)
+    if rounded > threshold:
+        rounded = np.nextafter(rounded, np.float32(-np.inf))
+    return float(rounded)
 
-    The fitted numeric transformer and estimator are reused as they are (nothing is refit);
-    only the ColumnTransformer's column selection changes.
+
+def _forest_compares_like_sklearn(model: Any, forest: Any) -> None:
+    """Make the tree node compare float32 inputs with exact float32 thresholds, as sklearn does.
+
+    scikit-learn trees cast their input to float32 and compare it with float64 thresholds;
+    the converted node holds float32 thresholds, and one rounded up would send a value
+    sitting on it the other way.
     """
-    from sklearn.preprocessing import OneHotEncoder
+    from onnx import TensorProto, helper
 
-    numbers = list(range(len(encoder.numeric)))
-    one_hot = list(range(len(encoder.numeric), encoder.width))
-    blocks: list[Block] = [
-        (name, "passthrough", one_hot)
-        if isinstance(transformer, OneHotEncoder)
-        else (name, transformer, numbers)
-        for name, transformer, columns in pipeline[0].transformers_
-        if transformer != "drop" and len(columns)
+    [node] = [node for node in model.graph.node if node.op_type == "TreeEnsembleClassifier"]
+    attributes = {attribute.name: attribute for attribute in node.attribute}
+    values = attributes["nodes_values"].floats
+    exact = [
+        _float32_at_most(forest.estimators_[tree].tree_.threshold[index])
+        if mode == b"BRANCH_LEQ"
+        else value
+        for tree, index, mode, value in zip(
+            attributes["nodes_treeids"].ints,
+            attributes["nodes_nodeids"].ints,
+            attributes["nodes_modes"].strings,
+            values,
+            strict=True,
+        )
     ]
-    return Pipeline([("preprocess", fitted_column_layout(blocks)), ("model", pipeline[-1])])
+    del values[:]
+    values.extend(exact)
+    cast = helper.make_node(
+        "Cast", [node.input[0]], [f"{node.input[0]}_float32"], to=TensorProto.FLOAT
+    )
+    node.input[0] = cast.output[0]
+    model.graph.node.insert(list(model.graph.node).index(node), cast)
 
 
-def to_onnx(pipeline: Pipeline) -> tuple[Any, Encoder]:
-    """Return the pipeline as an ONNX ``ModelProto`` reading one encoded matrix, and its encoder.
+def to_onnx(pipeline: Pipeline) -> Any:
+    """Return the whole pipeline as an ONNX ``ModelProto``: one input per feature column.
 
-    The graph's input ``features`` is ``encoder.encode(...)``: raw numbers (imputed and
-    scaled in the graph) and the one-hot block, so ONNX Runtime runs no string operators.
+    Text columns enter as strings and numbers as float64; the graph imputes, scales,
+    one-hot encodes and scores, and returns only the ``probabilities`` output.
     """
+    from onnx.utils import Extractor
     from skl2onnx import convert_sklearn
-    from skl2onnx.common.data_types import DoubleTensorType
+    from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
     from sklearn.ensemble import RandomForestClassifier
     from sklearn.impute import SimpleImputer
 
-    encoder = encoder_for(pipeline)
-    encoded = _encoded_pipeline(pipeline, encoder)
+    text, number = StringTensorType([None, 1]), DoubleTensorType([None, 1])
+    inputs = [(c, text if c in CATEGORICAL_FEATURES else number) for c in FEATURE_COLUMNS]
     model = convert_sklearn(
-        encoded,
-        initial_types=[(INPUT, DoubleTensorType([None, encoder.width]))],
+        pipeline,
+        initial_types=inputs,
         options={id(pipeline[-1]): {"zipmap": False}},
         target_opset=TARGET_OPSET,
-        custom_conversion_functions={SimpleImputer: convert_imputer},
-        custom_shape_calculators={SimpleImputer: imputer_shape_calculator()},
+        custom_conversion_functions={SimpleImputer: _convert_imputer},
+        custom_shape_calculators={SimpleImputer: _imputer_shape},
     )
     if isinstance(pipeline[-1], RandomForestClassifier):
-        forest_compares_like_sklearn(model, pipeline[-1])
-    return _probabilities_only(model), encoder
-
-
-def _probabilities_only(model: Any) -> Any:
-    """Return the graph without the nodes that only compute the unused ``label`` output.
-
-    ONNX Runtime runs every node of a graph; the label branch cost ~25% of a one-row call.
-    """
-    from onnx.utils import Extractor
-
-    pruned = Extractor(model).extract_model([INPUT], OUTPUTS)
+        _forest_compares_like_sklearn(model, pipeline[-1])
+    # ONNX Runtime runs every node: drop those that only compute the unused label output.
+    pruned = Extractor(model).extract_model(list(FEATURE_COLUMNS), OUTPUTS)
     pruned.ir_version = model.ir_version
     return pruned
 
 
-def max_abs_diff(
-    payload: bytes, encoder: Encoder, pipeline: Pipeline, features: pd.DataFrame
-) -> float:
-    """Return the largest |encoder + ONNX - scikit-learn| churn probability over ``features``.
-
-    Both the batch (``encode``) and the single-customer (``encode_row``) encodings count.
-    """
+def max_abs_diff(payload: bytes, pipeline: Pipeline, features: pd.DataFrame) -> float:
+    """Return the largest |ONNX - scikit-learn| churn probability over parsed ``features``."""
     if features.empty:
         return 0.0
-    session = onnx_session(payload)
+    features = features.loc[:, list(FEATURE_COLUMNS)]
     columns = {column: features[column].to_numpy() for column in FEATURE_COLUMNS}
-    fast = session.run(OUTPUTS, {INPUT: encoder.encode(columns)})[0][:, 1].astype(np.float64)
-    rows = features.loc[:, list(FEATURE_COLUMNS)].to_dict("records")
-    one = np.vstack([encoder.encode_row(row) for row in rows])
-    single = session.run(OUTPUTS, {INPUT: one})[0][:, 1].astype(np.float64)
-    reference = pipeline.predict_proba(features.loc[:, list(FEATURE_COLUMNS)])[:, 1]
-    return float(max(np.max(np.abs(fast - reference)), np.max(np.abs(single - reference))))
+    onnx = onnx_session(payload).run(OUTPUTS, onnx_inputs(columns))[0][:, 1]
+    reference = pipeline.predict_proba(features)[:, 1]
+    return float(np.max(np.abs(onnx.astype(np.float64) - reference)))
 
 
 def _fall_back(path: Path, reason: str) -> dict[str, Any]:
@@ -164,24 +142,23 @@ def _fall_back(path: Path, reason: str) -> dict[str, Any]:
 def export_onnx(pipeline: Pipeline, features: pd.DataFrame, models_dir: Path) -> dict[str, Any]:
     """Write ``model.onnx`` if it matches the pipeline on ``features``; return its metadata.
 
-    A model the converter cannot handle, or one that differs by more than its tolerance,
+    A model the converter cannot handle, or one that differs by more than ``TOLERANCE``,
     is not written (a stale file is removed); the metadata then says why.
     """
     path = models_dir / ONNX_FILE
     estimator = type(pipeline[-1]).__name__
-    tolerance = tolerance_for(pipeline)
     try:
-        model, encoder = to_onnx(pipeline)
+        model = to_onnx(pipeline)
         payload = model.SerializeToString()
-        diff = max_abs_diff(payload, encoder, pipeline, features)
+        diff = max_abs_diff(payload, pipeline, features)
     except Exception as exc:  # the converter and the runtime raise many exception types
         detail = (str(exc).splitlines() or [""])[0][:160]
         return _fall_back(path, f"cannot convert {estimator} ({type(exc).__name__}: {detail})")
-    if not diff <= tolerance:
+    if not diff <= TOLERANCE:
         return _fall_back(
             path,
             f"{estimator} in ONNX differs from scikit-learn by {diff:.3g} on the hold-out set "
-            f"(tolerance {tolerance:g})",
+            f"(tolerance {TOLERANCE:g})",
         )
     with atomic_path(path) as tmp:
         tmp.write_bytes(payload)
@@ -189,7 +166,6 @@ def export_onnx(pipeline: Pipeline, features: pd.DataFrame, models_dir: Path) ->
         "file": ONNX_FILE,
         "precision": PRECISION,
         "max_abs_diff": diff,
-        "tolerance": tolerance,
-        "encoding": encoder.to_metadata(),
+        "tolerance": TOLERANCE,
         "opset": {item.domain or "ai.onnx": item.version for item in model.opset_import},
     }

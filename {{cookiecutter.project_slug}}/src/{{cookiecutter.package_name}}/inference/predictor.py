@@ -10,12 +10,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 
 import numpy as np
 
-from ..data.columns import Coded, Columns
-from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS, NUMERIC_FEATURES
+from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS
 from ..errors import ModelError
 from ..registry.artifacts import load_model, read_metadata, version_folder
 from ..registry.manifest import verified_bytes
-from .encoding import Encoder, numeric_array
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,23 +21,23 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 Backend = Literal["onnx", "sklearn"]
-#: The exported graph's one input (the encoded matrix) and the output read from it.
-INPUT = "features"
+#: The exported graph reads one input per feature column and returns this output.
 OUTPUTS = ["probabilities"]
+#: One sequence of values per feature column; a blank TotalCharges is None or NaN.
+Columns = Mapping[str, Sequence[Any] | np.ndarray]
 
 
-def records_to_columns(records: Sequence[Mapping[str, Any]]) -> dict[str, list[Any]]:
-    """Turn customer records (feature name -> value) into one list per feature column."""
-    return {column: [record[column] for record in records] for column in FEATURE_COLUMNS}
+def onnx_inputs(columns: Columns) -> dict[str, np.ndarray]:
+    """Return the graph's inputs: each column as an (n, 1) array, text or float64 numbers.
 
-
-def text_array(values: Sequence[Any] | np.ndarray | Coded) -> np.ndarray:
-    """Return a column of category levels as an (n, 1) object array of str."""
-    if isinstance(values, Coded):
-        return values.to_text().reshape(-1, 1)
-    if isinstance(values, np.ndarray) and values.dtype == object:
-        return values.reshape(-1, 1)
-    return np.array(values, dtype=object).reshape(-1, 1)
+    None in a numeric column becomes NaN, which the graph imputes as training did.
+    """
+    return {
+        column: np.asarray(
+            columns[column], dtype=object if column in CATEGORICAL_FEATURES else np.float64
+        ).reshape(-1, 1)
+        for column in FEATURE_COLUMNS
+    }
 
 
 def onnx_session(model: bytes, threads: int = 1) -> Any:
@@ -49,8 +47,6 @@ def onnx_session(model: bytes, threads: int = 1) -> Any:
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
-    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
-    options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.add_session_config_entry("session.intra_op.allow_spinning", "0")
     options.log_severity_level = 3
     return ort.InferenceSession(model, sess_options=options, providers=["CPUExecutionProvider"])
@@ -81,13 +77,11 @@ class Predictor(ABC):
 
     def predict_records(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Return the churn probability of each customer record (feature name -> value)."""
-        return self.predict_columns(records_to_columns(records))
+        return self.predict_columns({c: [record[c] for record in records] for c in FEATURE_COLUMNS})
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Return the churn probability of each row of a parsed raw frame."""
-        return self.predict_columns(
-            {column: frame[column].to_numpy() for column in FEATURE_COLUMNS}
-        )
+        return self.predict_columns({c: frame[c].to_numpy() for c in FEATURE_COLUMNS})
 
 
 class OnnxPredictor(Predictor):
@@ -95,16 +89,14 @@ class OnnxPredictor(Predictor):
 
     backend = "onnx"
 
-    def __init__(self, metadata: dict[str, Any], session: Any, encoder: Encoder) -> None:
-        """Score with ``session``, whose input ``encoder`` lays out."""
+    def __init__(self, metadata: dict[str, Any], session: Any) -> None:
+        """Score with ``session``, the whole pipeline exported by skl2onnx."""
         super().__init__(metadata)
         self.session = session
-        self.encoder = encoder
 
     def predict_columns(self, columns: Columns) -> np.ndarray:
         """Return the churn probability of each customer given one sequence per feature."""
-        matrix = self.encoder.encode(columns)
-        churn: np.ndarray = self.session.run(OUTPUTS, {INPUT: matrix})[0][:, 1]
+        churn: np.ndarray = self.session.run(OUTPUTS, onnx_inputs(columns))[0][:, 1]
         return churn.astype(np.float64)
 
 
@@ -122,19 +114,12 @@ class SklearnPredictor(Predictor):
         """Return the churn probability of each customer given one sequence per feature."""
         import pandas as pd
 
-        frame = pd.DataFrame(
-            {
-                **{c: text_array(columns[c]).ravel() for c in CATEGORICAL_FEATURES},
-                **{c: numeric_array(columns[c]).ravel() for c in NUMERIC_FEATURES},
-            },
-            columns=list(FEATURE_COLUMNS),
-        )
+        kinds = {c: object if c in CATEGORICAL_FEATURES else np.float64 for c in FEATURE_COLUMNS}
+        frame = pd.DataFrame({c: np.asarray(columns[c], dtype=kinds[c]) for c in FEATURE_COLUMNS})
         return np.asarray(self.pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
 
 
-def _load_session(
-    directory: Path, name: str, manifest: dict[str, str], threads: int, width: int
-) -> Any:
+def _load_session(directory: Path, name: str, manifest: dict[str, str], threads: int) -> Any:
     path = directory / name
     payload = verified_bytes(directory, name, manifest)
     try:
@@ -144,10 +129,11 @@ def _load_session(
         raise ModelError(
             f"{path}: cannot load ONNX model ({type(exc).__name__}: {detail})"
         ) from None
-    inputs = [(node.name, node.shape[-1]) for node in session.get_inputs()]
-    outputs = {node.name for node in session.get_outputs()}
-    if inputs != [(INPUT, width)] or not set(OUTPUTS) <= outputs:
-        raise ModelError(f"{path}: ONNX inputs or outputs do not match the saved encoding")
+    inputs = tuple(node.name for node in session.get_inputs())
+    if inputs != FEATURE_COLUMNS or OUTPUTS[0] not in {n.name for n in session.get_outputs()}:
+        raise ModelError(
+            f"{path}: its inputs are not the feature columns of data/schema.py; train again"
+        )
     return session
 
 
@@ -169,6 +155,4 @@ def load_predictor(models_dir: Path, *, threads: int = 1) -> Predictor:
         )
         loaded = load_model(directory)
         return SklearnPredictor(loaded.metadata, loaded.pipeline)
-    encoder = Encoder.from_metadata(export["encoding"])
-    session = _load_session(directory, export["file"], manifest, threads, encoder.width)
-    return OnnxPredictor(metadata, session, encoder)
+    return OnnxPredictor(metadata, _load_session(directory, export["file"], manifest, threads))

@@ -7,10 +7,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pyarrow as pa
 
 from ..data.io import BatchReader, BatchWriter
-from ..data.parse_arrow import parse_batch
+from ..data.load import parse_raw
 from ..data.schema import ID_COLUMN
 from ..errors import DataError
 from ..inference.predictor import load_predictor
@@ -90,19 +91,17 @@ def score_file(
     rows = 0
     with writer.open(OUTPUT_SCHEMA) as write:
         for batch in batches:
-            ids, columns = parse_batch(batch, str(reader.path), first_row + rows)
-            probabilities = predictor.predict_columns(columns)
-            write(
-                pa.record_batch(
-                    [
-                        ids,
-                        pa.array(np.round(probabilities, 6), pa.float64()),
-                        pa.array(churn_labels(probabilities, predictor.threshold), pa.bool_()),
-                    ],
-                    schema=OUTPUT_SCHEMA,
-                )
-            )
-            rows += len(ids)
+            raw = batch.to_pandas()
+            raw.index = pd.RangeIndex(first_row + rows, first_row + rows + len(raw))
+            frame = parse_raw(raw, require_target=False, source=str(reader.path))
+            probabilities = predictor.predict_frame(frame)
+            output = {
+                ID_COLUMN: frame[ID_COLUMN].astype(str),
+                "churn_probability": np.round(probabilities, 6),
+                "churn": churn_labels(probabilities, predictor.threshold),
+            }
+            write(pa.RecordBatch.from_pydict(output, schema=OUTPUT_SCHEMA))
+            rows += len(frame)
             on_rows(rows)
     return BatchResult(
         rows=rows,

@@ -107,7 +107,7 @@ def _metadata(
     config: Config, hold_out: HoldOut, name: str, created: time.struct_time
 ) -> dict[str, Any]:
     return {
-        "schema_version": 1,
+        "schema_version": 2,
         "model_version": name,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", created),
         "estimator": config.model.estimator,

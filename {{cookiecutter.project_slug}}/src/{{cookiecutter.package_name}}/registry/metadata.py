@@ -8,7 +8,6 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ..data.schema import CATEGORICAL_FEATURES, CATEGORICAL_LEVELS, NUMERIC_FEATURES
 from ..errors import ModelError
 
 METADATA_FILE = "metadata.json"
@@ -22,26 +21,6 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
 
-class Encoding(_Strict):
-    """The ONNX input layout: the numeric columns, then each categorical column's levels."""
-
-    numeric: list[str]
-    levels: dict[str, list[str]]
-
-    @model_validator(mode="after")
-    def _matches_the_data_schema(self) -> Encoding:
-        """Refuse a layout other than the schema's: reordered levels would change scores."""
-        if tuple(self.numeric) != NUMERIC_FEATURES:
-            raise ValueError(f"numeric columns must be {list(NUMERIC_FEATURES)}")
-        if tuple(self.levels) != CATEGORICAL_FEATURES:
-            raise ValueError(f"categorical columns must be {list(CATEGORICAL_FEATURES)}")
-        for column, levels in self.levels.items():
-            if tuple(levels) != CATEGORICAL_LEVELS[column]:
-                expected = list(CATEGORICAL_LEVELS[column])
-                raise ValueError(f"levels of {column} must be {expected} in this order")
-        return self
-
-
 class OnnxExport(_Strict):
     """The ONNX export, or why there is none (then ``file`` is None)."""
 
@@ -51,13 +30,10 @@ class OnnxExport(_Strict):
     max_abs_diff: Number | None = None
     tolerance: Number | None = None
     opset: dict[str, int] | None = None
-    encoding: Encoding | None = None
 
     @model_validator(mode="after")
     def _complete(self) -> OnnxExport:
-        """Require the encoding of an export, and the reason when there is none."""
-        if self.file is not None and self.encoding is None:
-            raise ValueError("an ONNX file needs its encoding")
+        """Require the reason when there is no ONNX file."""
         if self.file is None and not self.reason:
             raise ValueError("without an ONNX file the reason is required")
         return self
@@ -82,7 +58,7 @@ class SplitInfo(_Strict):
 class ModelMetadata(_Strict):
     """Everything recorded about one model version (``metadata.json``)."""
 
-    schema_version: Literal[1]
+    schema_version: Literal[2]
     model_version: Annotated[str, Field(pattern=VERSION_PATTERN)]
     created_at: str
     estimator: str

@@ -9,7 +9,7 @@ from typing import (
     NotRequired,  # pydantic needs them before 3.12
 )
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, create_model
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, create_model
 from typing_extensions import TypedDict
 
 from ..data.examples import EXAMPLE_CUSTOMER, NEW_CUSTOMER
@@ -30,6 +30,11 @@ def _integral(value: Any) -> Any:
     return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
+def _blank_is_none(value: Any) -> Any:
+    """Read a blank number (as the raw file has it) as null."""
+    return None if isinstance(value, str) else value
+
+
 def _field(column: str) -> Any:
     """Return the type of one feature: its levels, or a JSON number in its range."""
     if column in CATEGORICAL_LEVELS:
@@ -42,7 +47,7 @@ def _field(column: str) -> Any:
     else:
         number = Annotated[float, Field(ge=low, le=high, strict=True, allow_inf_nan=False)]
     if column in BLANK_ALLOWED:  # blank as in the raw file, or null
-        return number | Literal["", " "] | None
+        return Annotated[number | Literal["", " "] | None, AfterValidator(_blank_is_none)]
     return number
 
 
@@ -78,11 +83,11 @@ class Prediction(_Body):
     model_version: str
 
 
-class BatchItem(_Body):
-    """One customer's prediction inside a batch answer."""
+class BatchItem(TypedDict):
+    """One customer's prediction inside a batch answer (a plain dict: a batch has many)."""
 
-    customerID: str | None  # noqa: N815
-    churn_probability: float = Field(ge=0.0, le=1.0)
+    customerID: str | None
+    churn_probability: Annotated[float, Field(ge=0.0, le=1.0)]
     churn: bool
 
 
