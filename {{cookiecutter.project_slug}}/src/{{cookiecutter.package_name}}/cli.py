@@ -214,7 +214,8 @@ def predict(
             reader = BatchReader(input_path)
         with about("--output"):
             writer = BatchWriter(output_path)
-        shard = Shard(shard_index, shard_count)
+        with about("--shard-index"):
+            shard = Shard(shard_index, shard_count)
     with (
         user_errors(),
         Progress(

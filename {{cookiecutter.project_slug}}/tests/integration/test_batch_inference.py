@@ -141,7 +141,7 @@ def test_shards_together_equal_one_run_row_for_row(
 
 
 def test_a_shard_index_outside_the_count_is_refused() -> None:
-    with pytest.raises(DataError, match=r"--shard-index must be from 0 to .* \(2\), got 3"):
+    with pytest.raises(DataError, match=r"must be from 0 to 2 \(of 3\): 3"):
         Shard(3, 3)
 
 

@@ -139,7 +139,8 @@ def parse_raw(
     required = (ID_COLUMN, *FEATURE_COLUMNS) + ((TARGET_COLUMN,) if require_target else ())
     require_columns(list(raw.columns), required, source)
     parsed = pd.DataFrame(index=raw.index)
-    parsed[ID_COLUMN] = raw[ID_COLUMN].astype(object)
+    ids = raw[ID_COLUMN]  # text; a typed (Parquet) column's numbers become text too
+    parsed[ID_COLUMN] = ids.astype(str).astype(object).where(ids.notna(), None)
     for column in FEATURE_COLUMNS:
         if column in CATEGORICAL_LEVELS:
             parsed[column] = raw[column].astype("category")

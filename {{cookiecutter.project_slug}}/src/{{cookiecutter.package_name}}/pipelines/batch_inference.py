@@ -33,10 +33,7 @@ class Shard:
     def __post_init__(self) -> None:
         """Refuse an index outside ``0 .. count - 1``."""
         if self.count < 1 or not 0 <= self.index < self.count:
-            raise DataError(
-                f"--shard-index must be from 0 to --shard-count - 1 ({self.count - 1}), "
-                f"got {self.index}"
-            )
+            raise DataError(f"must be from 0 to {self.count - 1} (of {self.count}): {self.index}")
 
 
 @dataclass(frozen=True)
