@@ -100,9 +100,10 @@ def test_an_unknown_level_scores_like_scikit_learn_ignoring_it(
 def test_a_graph_whose_inputs_are_not_the_schema_columns_is_refused(
     models_dir: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
     from {{ cookiecutter.package_name }}.inference import predictor
 
-    monkeypatch.setattr(predictor, "FEATURE_COLUMNS", (*predictor.FEATURE_COLUMNS, "Extra"))
+    monkeypatch.setattr(predictor, "FEATURE_COLUMNS", (*FEATURE_COLUMNS, "Extra"))
     with pytest.raises(ModelError, match="not the feature columns"):
         load_predictor(models_dir)
 
