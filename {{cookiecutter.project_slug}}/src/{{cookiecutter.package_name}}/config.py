@@ -82,6 +82,8 @@ class ModelConfig(_Section):
     """The estimator to train, its hyper-parameters and the decision threshold."""
 
     estimator: EstimatorName = "logistic_regression"
+    #: log1p on tenure, MonthlyCharges and TotalCharges before scaling.
+    log_numbers: bool = True
     threshold: Probability = 0.5
     logistic_regression: LogisticRegressionConfig = LogisticRegressionConfig()
     random_forest: RandomForestConfig = RandomForestConfig()

@@ -24,9 +24,8 @@ def build_estimator(config: ModelConfig, seed: int) -> ClassifierMixin:
 
 def build_pipeline(config: ModelConfig, seed: int) -> Pipeline:
     """Return the unfitted preprocessing + estimator pipeline."""
-    return Pipeline(
-        [("preprocess", build_preprocessor()), ("model", build_estimator(config, seed))]
-    )
+    preprocess = build_preprocessor(config.log_numbers)
+    return Pipeline([("preprocess", preprocess), ("model", build_estimator(config, seed))])
 
 
 def fit_pipeline(
