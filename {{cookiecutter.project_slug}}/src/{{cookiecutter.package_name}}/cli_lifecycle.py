@@ -110,18 +110,21 @@ def list_versions(config: ConfigOption = None) -> None:
     )
     table.add_column("")
     table.add_column("version", no_wrap=True)
+    table.add_column("estimator")
+    table.add_column("threshold", justify="right")
     for name in LIST_METRICS:
         table.add_column(name, justify="right", no_wrap=True)
     problems = []
     for summary in summaries:
         mark = "*" if summary["version"] == production else ""
         if "problem" in summary:
-            table.add_row(mark, summary["version"], "[red]broken[/]")
+            table.add_row(mark, summary["version"], "", "", "[red]broken[/]")
             problems.append(f"{summary['version']} cannot be loaded: {summary['problem']}")
             continue
         metrics = summary["metrics"]
         values = [f"{metrics[name]:.4f}" if name in metrics else "" for name in LIST_METRICS]
-        table.add_row(mark, summary["version"], *values)
+        model = (summary["estimator"], f"{summary['threshold']:.3f}")
+        table.add_row(mark, summary["version"], *model, *values)
     console.print(table)
     for problem in problems:
         console.print(f"[red]{problem}[/]", highlight=False, soft_wrap=True)
