@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
+from rich import box
 from rich.table import Table
 
 from .cli_io import ConfigOption, console, fail, side_by_side, user_errors
@@ -17,8 +18,8 @@ if TYPE_CHECKING:
 models_app = typer.Typer(
     help="List and compare the published model versions.", no_args_is_help=True
 )
-#: Metrics shown in `models list`, in this order.
-LIST_METRICS = ("roc_auc", "pr_auc", "f1", "brier")
+#: Metrics shown in `models list` (narrow enough for 80 columns), in this order.
+LIST_METRICS = ("roc_auc", "pr_auc")
 
 
 def comparison_table(comparison: Comparison) -> Table:
@@ -107,21 +108,27 @@ def list_versions(config: ConfigOption = None) -> None:
     table = Table(
         title=f"Model versions in {models_dir}/ (hold-out metrics)",
         caption="* production; `models show VERSION` for the details",
+        box=box.SIMPLE_HEAD,
+        pad_edge=False,
+        padding=(0, 1, 0, 0),
     )
-    table.add_column("")
-    table.add_column("version", no_wrap=True)
+    table.add_column("", min_width=1)
+    table.add_column("version", no_wrap=True, min_width=25)
+    table.add_column("estimator", no_wrap=True)
+    table.add_column("threshold", justify="right", no_wrap=True)
     for name in LIST_METRICS:
         table.add_column(name, justify="right", no_wrap=True)
     problems = []
     for summary in summaries:
         mark = "*" if summary["version"] == production else ""
         if "problem" in summary:
-            table.add_row(mark, summary["version"], "[red]broken[/]")
+            table.add_row(mark, summary["version"], "", "", "[red]broken[/]")
             problems.append(f"{summary['version']} cannot be loaded: {summary['problem']}")
             continue
         metrics = summary["metrics"]
         values = [f"{metrics[name]:.4f}" if name in metrics else "" for name in LIST_METRICS]
-        table.add_row(mark, summary["version"], *values)
+        model = (summary["estimator"], f"{summary['threshold']:.3f}")
+        table.add_row(mark, summary["version"], *model, *values)
     console.print(table)
     for problem in problems:
         console.print(f"[red]{problem}[/]", highlight=False, soft_wrap=True)

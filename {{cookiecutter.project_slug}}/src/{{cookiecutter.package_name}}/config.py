@@ -82,6 +82,8 @@ class ModelConfig(_Section):
     """The estimator to train, its hyper-parameters and the decision threshold."""
 
     estimator: EstimatorName = "logistic_regression"
+    #: log1p on tenure, MonthlyCharges and TotalCharges before scaling.
+    log_numbers: bool = True
     threshold: Probability = 0.5
     logistic_regression: LogisticRegressionConfig = LogisticRegressionConfig()
     random_forest: RandomForestConfig = RandomForestConfig()
@@ -91,6 +93,19 @@ class ModelConfig(_Section):
         """Return the hyper-parameters of the selected estimator."""
         section: BaseModel = getattr(self, self.estimator)
         return section.model_dump()
+
+
+class CampaignConfig(_Section):
+    """A retention campaign: what a call costs and a saved customer is worth sets the threshold."""
+
+    #: Pick the threshold of the largest expected profit (false: ``model.threshold``).
+    set_threshold: bool = True
+    contact_cost: Annotated[float, Field(ge=0.0)] = 10.0
+    retained_value: Annotated[float, Field(gt=0.0)] = 200.0
+    #: Share of the called churners the offer keeps.
+    save_rate: Probability = 0.3
+    #: Most customers to call: a share below 1, or a count from 1 up; null: no limit.
+    budget: Annotated[float, Field(gt=0.0)] | None = None
 
 
 class EvaluationConfig(_Section):
@@ -171,6 +186,7 @@ class Config(BaseSettings):
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
     model: ModelConfig = ModelConfig()
+    campaign: CampaignConfig = CampaignConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     paths: PathsConfig = PathsConfig()
     predict: PredictConfig = PredictConfig()

@@ -67,7 +67,7 @@ def test_chunked_scores_equal_whole_file_scores(
 def test_the_churn_column_is_boolean_like_the_api(
     tmp_path: Path, trained: tuple[Config, TrainingResult]
 ) -> None:
-    settings, _ = trained
+    settings, result = trained
     output = tmp_path / "scored.csv"
     score(settings.data.raw_path, output, settings.paths.models_dir)
     values = {line.rsplit(",", 1)[1] for line in output.read_text().splitlines()[1:]}
@@ -75,7 +75,8 @@ def test_the_churn_column_is_boolean_like_the_api(
     assert values == {"true", "false"}
     scored = read_output(output)
     assert scored["churn"].dtype == bool
-    assert (scored["churn"] == (scored["churn_probability"] >= 0.5)).all()
+    threshold = result.metadata["threshold"]
+    assert (scored["churn"] == (scored["churn_probability"] >= threshold)).all()
 
 
 def test_parquet_in_and_out_equal_csv_in_and_out(

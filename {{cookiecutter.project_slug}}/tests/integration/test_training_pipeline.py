@@ -47,7 +47,10 @@ def test_training_writes_model_metadata_metrics_and_figures(tmp_path: Path) -> N
         assert (folder / "reports" / "figures" / f"{name}.png").is_file()
     assert (folder / "model_card.md").is_file()
     assert json.loads((folder / "reports" / "metrics.json").read_text()) == metrics
-    assert result.evaluation.metrics == metrics
+    assert metrics.pop("threshold_source") == metadata["threshold_source"]
+    assert result.evaluation.metrics == metrics  # numbers only: the gate compares them
+    for name in ("cumulative_gains", "profit_by_threshold"):
+        assert (folder / "reports" / "figures" / f"{name}.png").stat().st_size > 1000
 
 
 def test_the_split_is_stratified_and_keeps_raw_rows(trained: tuple[Config, TrainingResult]) -> None:

@@ -21,7 +21,7 @@ def test_the_production_model_loads_with_its_metadata(models_dir: Path) -> None:
     loaded = load_model(models_dir)
     assert loaded.version == production_folder(models_dir).name
     assert loaded.version.endswith(loaded.metadata["data"]["sha256"][:8])
-    assert loaded.threshold == 0.5
+    assert loaded.threshold == loaded.metadata["threshold"]  # the campaign's, set by train
 
 
 def test_a_version_folder_loads_by_itself(models_dir: Path) -> None:

@@ -1,4 +1,6 @@
+import numpy as np
 import pandas as pd
+import pytest
 
 from {{ cookiecutter.package_name }}.data.load import (
     parse_raw,
@@ -27,3 +29,15 @@ def test_an_unseen_level_is_encoded_as_all_zeros(raw_frame: pd.DataFrame) -> Non
     row = transformer.transform(odd)[0]
     contract = [i for i, name in enumerate(names) if name.startswith("Contract_")]
     assert all(row[i] == 0 for i in contract)
+
+
+def test_the_skewed_numbers_are_logged_unless_switched_off(raw_frame: pd.DataFrame) -> None:
+    features, _ = split_xy(parse_raw(raw_frame))
+    total = features["TotalCharges"].fillna(0.0)
+    assert total.skew() > 0.8  # right-skewed, as in the IBM file (0.96)
+    for log_numbers, expected in ((True, np.log1p(total)), (False, total)):
+        transformer = build_preprocessor(log_numbers).fit(features)
+        names = list(transformer.get_feature_names_out())
+        column = transformer.transform(features)[:, names.index("TotalCharges")]
+        scaled = (expected - expected.mean()) / expected.std(ddof=0)
+        assert column == pytest.approx(scaled.to_numpy())

@@ -42,7 +42,7 @@ def without_onnx(models_dir: Path) -> None:
 def test_a_trained_model_is_served_by_onnx_runtime(models_dir: Path) -> None:
     predictor = load_predictor(models_dir)
     assert predictor.backend == "onnx"
-    assert predictor.threshold == 0.5
+    assert predictor.threshold == predictor.metadata["threshold"]
     assert predictor.version == predictor.metadata["model_version"]
 
 

@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }}.config import (
     parse_config,
 )
 from {{ cookiecutter.package_name }}.data.load import (
+    load_labelled,
     parse_raw,
     split_xy,
 )
@@ -21,14 +22,23 @@ from {{ cookiecutter.package_name }}.files import sha256_file
 from {{ cookiecutter.package_name }}.inference import onnx_export
 from {{ cookiecutter.package_name }}.inference.predictor import (
     OUTPUTS,
+    load_predictor,
     onnx_inputs,
     onnx_session,
 )
 from {{ cookiecutter.package_name }}.models.train import fit_pipeline
-from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
-from {{ cookiecutter.package_name }}.registry.artifacts import ONNX_FILE
+from {{ cookiecutter.package_name }}.pipelines.training import (
+    TrainingResult,
+    run_training,
+)
+from {{ cookiecutter.package_name }}.registry.artifacts import (
+    ONNX_FILE,
+    load_model,
+)
 from {{ cookiecutter.package_name }}.registry.manifest import read_manifest
+from {{ cookiecutter.package_name }}.registry.store import HOLDOUT_FILE
 from tests.conftest import SMALL_ESTIMATORS as ESTIMATORS
+from tests.conftest import make_config
 
 
 @pytest.fixture(scope="module")
@@ -41,8 +51,11 @@ def split(raw_frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series, pd.DataFram
     return features.iloc[:-120], target.iloc[:-120], holdout
 
 
-def fit(name: str, split: tuple[pd.DataFrame, pd.Series, pd.DataFrame]) -> Pipeline:
-    config = parse_config({"model": {"estimator": name, name: ESTIMATORS[name]}})
+def fit(
+    name: str, split: tuple[pd.DataFrame, pd.Series, pd.DataFrame], *, log_numbers: bool = True
+) -> Pipeline:
+    model = {"estimator": name, name: ESTIMATORS[name], "log_numbers": log_numbers}
+    config = parse_config({"model": model})
     return fit_pipeline(config.model, split[0], split[1], seed=0)
 
 
@@ -52,24 +65,35 @@ def onnx_probabilities(path: Path, features: pd.DataFrame) -> np.ndarray:
     return np.asarray(session.run(OUTPUTS, onnx_inputs(columns))[0][:, 1])
 
 
+@pytest.mark.parametrize("log_numbers", [True, False], ids=["log", "plain"])
 @pytest.mark.parametrize("name", list(ESTIMATORS))
-def test_the_export_matches_scikit_learn_or_falls_back_with_a_reason(
-    tmp_path: Path, split: tuple[pd.DataFrame, pd.Series, pd.DataFrame], name: str
+def test_every_estimator_exports_with_parity(
+    tmp_path: Path,
+    split: tuple[pd.DataFrame, pd.Series, pd.DataFrame],
+    name: str,
+    log_numbers: bool,
 ) -> None:
-    pipeline = fit(name, split)
+    pipeline = fit(name, split, log_numbers=log_numbers)
     holdout = split[2]
     export = onnx_export.export_onnx(pipeline, holdout, tmp_path)
-    path = tmp_path / ONNX_FILE
-    if export["file"] is None:
-        assert name == "hist_gradient_boosting", export["reason"]
-        assert export["reason"]
-        assert not path.exists()
-        return
-    assert path.is_file()
+    assert export["file"] == ONNX_FILE, export["reason"]
     assert export["precision"] == "float64"
     assert 0 <= export["max_abs_diff"] <= export["tolerance"] == 1e-5
     expected = pipeline.predict_proba(holdout)[:, 1]
-    assert onnx_probabilities(path, holdout) == pytest.approx(expected, abs=1e-5)
+    assert onnx_probabilities(tmp_path / ONNX_FILE, holdout) == pytest.approx(expected, abs=1e-5)
+
+
+@pytest.mark.parametrize("name", list(ESTIMATORS))
+def test_every_estimator_trains_and_serves_from_its_onnx_file(
+    tmp_path: Path, raw_csv: Path, name: str
+) -> None:
+    config = make_config(tmp_path, estimator=name, **{name: ESTIMATORS[name]})
+    version = run_training(config).version_dir
+    predictor = load_predictor(config.paths.models_dir)
+    assert predictor.backend == "onnx"
+    holdout = split_xy(load_labelled(version / HOLDOUT_FILE))[0]
+    expected = load_model(version).pipeline.predict_proba(holdout)[:, 1]
+    assert predictor.predict_frame(holdout) == pytest.approx(expected, abs=1e-5)
 
 
 def test_the_whole_pipeline_is_exported_as_fitted(

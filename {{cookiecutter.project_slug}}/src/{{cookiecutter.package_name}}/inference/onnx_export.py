@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 PRECISION: Final = "float64"
 TARGET_OPSET: Final = {"": 17, "ai.onnx.ml": 3}
 #: Largest |ONNX - scikit-learn| churn probability accepted on the hold-out set (measured:
-#: ~1e-16 for logistic regression; forests ~3e-7, the float32 sum of their leaf values).
+#: ~1e-16 for logistic regression; tree ensembles ~1e-7, the float32 sum of their leaves).
 TOLERANCE: Final = 1e-5
 
 
@@ -29,6 +29,37 @@ def _imputer_shape(operator: Any) -> None:
     """Give the imputer's output the input's type, one column per filled value."""
     columns = operator.raw_operator.statistics_.size
     operator.outputs[0].type = operator.inputs[0].type.__class__([None, columns])
+
+
+def _log_shape(operator: Any) -> None:
+    """Give ``log1p``'s output the input's type and shape."""
+    operator.outputs[0].type = operator.inputs[0].type.__class__(operator.inputs[0].type.shape)
+
+
+def _convert_log(scope: Any, operator: Any, container: Any) -> None:
+    """Compute the features' ``FunctionTransformer``: ``log1p`` as Log(x + 1), or identity."""
+    from skl2onnx.algebra.onnx_ops import OnnxAdd, OnnxIdentity, OnnxLog
+    from skl2onnx.common.data_types import guess_numpy_type
+
+    numbers, func = operator.inputs[0], operator.raw_operator.func
+    outputs = {"op_version": 14, "output_names": operator.outputs[:1]}
+    if func is None:
+        node = OnnxIdentity(numbers, **outputs)
+    elif func is np.log1p:
+        one = np.ones(1, dtype=guess_numpy_type(numbers.type))
+        node = OnnxLog(OnnxAdd(numbers, one, op_version=14), **outputs)
+    else:
+        raise ValueError(f"no ONNX conversion for FunctionTransformer({func.__name__})")
+    node.add_to(scope, container)
+
+
+def _boosting_shape(operator: Any) -> None:
+    """Type the gradient-boosting node's scores float32, as TreeEnsembleClassifier returns them."""
+    from skl2onnx.common.data_types import FloatTensorType, Int64TensorType
+
+    rows = operator.inputs[0].get_first_dimension()
+    operator.outputs[0].type = Int64TensorType([rows])
+    operator.outputs[1].type = FloatTensorType([rows, 2])
 
 
 def _convert_imputer(scope: Any, operator: Any, container: Any) -> None:
@@ -59,6 +90,12 @@ def _float32_at_most(threshold: float) -> float:
     return float(rounded)
 
 
+def _tree_node(model: Any) -> tuple[Any, dict[str, Any]]:
+    """Return the graph's tree-ensemble node and its attributes by name."""
+    [node] = [node for node in model.graph.node if node.op_type == "TreeEnsembleClassifier"]
+    return node, {attribute.name: attribute for attribute in node.attribute}
+
+
 def _forest_compares_like_sklearn(model: Any, forest: Any) -> None:
     """Make the tree node compare float32 inputs with exact float32 thresholds, as sklearn does.
 
@@ -68,8 +105,7 @@ def _forest_compares_like_sklearn(model: Any, forest: Any) -> None:
     """
     from onnx import TensorProto, helper
 
-    [node] = [node for node in model.graph.node if node.op_type == "TreeEnsembleClassifier"]
-    attributes = {attribute.name: attribute for attribute in node.attribute}
+    node, attributes = _tree_node(model)
     values = attributes["nodes_values"].floats
     exact = [
         _float32_at_most(forest.estimators_[tree].tree_.threshold[index])
@@ -92,6 +128,30 @@ def _forest_compares_like_sklearn(model: Any, forest: Any) -> None:
     model.graph.node.insert(list(model.graph.node).index(node), cast)
 
 
+def _boosting_compares_like_sklearn(model: Any, boosting: Any) -> None:
+    """Give the tree node the float64 thresholds scikit-learn compares float64 inputs with.
+
+    skl2onnx writes them as float32 (``nodes_values``); ai.onnx.ml opset 3 reads float64
+    ones from ``nodes_values_as_tensor``. The trees are read where skl2onnx reads them.
+    """
+    from onnx import TensorProto, helper
+
+    node, attributes = _tree_node(model)
+    exact = [
+        boosting._predictors[tree][0].nodes["num_threshold"][index]
+        for tree, index in zip(
+            attributes["nodes_treeids"].ints, attributes["nodes_nodeids"].ints, strict=True
+        )
+    ]
+    node.attribute.remove(attributes["nodes_values"])
+    name = "nodes_values_as_tensor"
+    tensor = helper.make_tensor(name, TensorProto.DOUBLE, [len(exact)], exact)
+    node.attribute.append(helper.make_attribute(name, tensor))
+    for opset in model.opset_import:
+        if opset.domain == "ai.onnx.ml":
+            opset.version = max(opset.version, TARGET_OPSET["ai.onnx.ml"])
+
+
 def to_onnx(pipeline: Pipeline) -> Any:
     """Return the whole pipeline as an ONNX ``ModelProto``: one input per feature column.
 
@@ -101,8 +161,9 @@ def to_onnx(pipeline: Pipeline) -> Any:
     from onnx.utils import Extractor
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
-    from sklearn.ensemble import RandomForestClassifier
+    from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
     from sklearn.impute import SimpleImputer
+    from sklearn.preprocessing import FunctionTransformer
 
     text, number = StringTensorType([None, 1]), DoubleTensorType([None, 1])
     inputs = [(c, text if c in CATEGORICAL_FEATURES else number) for c in FEATURE_COLUMNS]
@@ -111,11 +172,20 @@ def to_onnx(pipeline: Pipeline) -> Any:
         initial_types=inputs,
         options={id(pipeline[-1]): {"zipmap": False}},
         target_opset=TARGET_OPSET,
-        custom_conversion_functions={SimpleImputer: _convert_imputer},
-        custom_shape_calculators={SimpleImputer: _imputer_shape},
+        custom_conversion_functions={
+            SimpleImputer: _convert_imputer,
+            FunctionTransformer: _convert_log,
+        },
+        custom_shape_calculators={
+            SimpleImputer: _imputer_shape,
+            FunctionTransformer: _log_shape,
+            HistGradientBoostingClassifier: _boosting_shape,
+        },
     )
     if isinstance(pipeline[-1], RandomForestClassifier):
         _forest_compares_like_sklearn(model, pipeline[-1])
+    if isinstance(pipeline[-1], HistGradientBoostingClassifier):
+        _boosting_compares_like_sklearn(model, pipeline[-1])
     # ONNX Runtime runs every node: drop those that only compute the unused label output.
     pruned = Extractor(model).extract_model(list(FEATURE_COLUMNS), OUTPUTS)
     pruned.ir_version = model.ir_version

@@ -107,3 +107,30 @@ def write_figures(
     """Draw the evaluation figures into ``figures_dir`` as PNG files and return their paths."""
     figures = draw_figures(target, probabilities, threshold, importances, calibration_bins)
     return [_save(figure, figures_dir / f"{name}.png") for name, figure in figures.items()]
+
+
+def write_campaign_figures(
+    curve: pd.DataFrame, rows: int, threshold: float, figures_dir: Path
+) -> list[Path]:
+    """Draw cumulative gains (with lift) and expected profit by threshold from ``profit_curve``."""
+    gains, profit = Figure(figsize=(6, 4.5), layout="constrained"), Figure(figsize=(6, 4.5))
+    axes = gains.subplots()
+    called = np.r_[0.0, curve["contacted"].to_numpy() / rows]
+    captured = np.r_[0.0, curve["churners"].to_numpy() / curve["churners"].iloc[-1]]
+    axes.plot(called, captured, label="model")
+    axes.plot([0, 1], [0, 1], linestyle="--", color="grey", label="random calls")
+    axes.set(xlabel="Share of customers called", ylabel="Share of churners reached")
+    lift = axes.twinx()
+    lift.plot(called[1:], captured[1:] / called[1:], color="tab:orange", label="lift")
+    lift.set_ylabel("Lift (right axis)")
+    axes.legend(loc="lower right")
+    axes.set_title("Cumulative gains and lift (hold-out)")
+    axes = profit.subplots()
+    axes.plot(curve["threshold"], curve["profit"])
+    axes.axvline(threshold, linestyle="--", color="grey", label=f"threshold {threshold:.3f}")
+    axes.set(xlabel="Threshold", ylabel="Expected profit", title="Profit by threshold (hold-out)")
+    axes.legend(loc="best")
+    return [
+        _save(gains, figures_dir / "cumulative_gains.png"),
+        _save(profit, figures_dir / "profit_by_threshold.png"),
+    ]

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 from sklearn.base import ClassifierMixin
 from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
 from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold, cross_val_predict
 from sklearn.pipeline import Pipeline
 
 from ..config import ModelConfig
@@ -24,9 +26,8 @@ def build_estimator(config: ModelConfig, seed: int) -> ClassifierMixin:
 
 def build_pipeline(config: ModelConfig, seed: int) -> Pipeline:
     """Return the unfitted preprocessing + estimator pipeline."""
-    return Pipeline(
-        [("preprocess", build_preprocessor()), ("model", build_estimator(config, seed))]
-    )
+    preprocess = build_preprocessor(config.log_numbers)
+    return Pipeline([("preprocess", preprocess), ("model", build_estimator(config, seed))])
 
 
 def fit_pipeline(
@@ -34,3 +35,14 @@ def fit_pipeline(
 ) -> Pipeline:
     """Fit a new pipeline on parsed raw features and the 0/1 target."""
     return build_pipeline(config, seed).fit(features, target)
+
+
+def out_of_fold(
+    config: ModelConfig, features: pd.DataFrame, target: pd.Series, seed: int, folds: int = 5
+) -> np.ndarray:
+    """Return each row's churn probability from a pipeline fitted on the other folds."""
+    splits = StratifiedKFold(folds, shuffle=True, random_state=seed)
+    found = cross_val_predict(
+        build_pipeline(config, seed), features, target, cv=splits, method="predict_proba"
+    )
+    return np.asarray(found[:, 1])

@@ -25,7 +25,8 @@ def run_evaluation(
     test = load_labelled(path)
     n_train = int(loaded.metadata["metrics"]["n_train"])
     reports = config.paths.reports_dir
+    source = str(loaded.metadata.get("threshold_source", "config"))
     evaluation = evaluate_and_report(
-        loaded.pipeline, test, n_train, loaded.threshold, config, reports
+        loaded.pipeline, test, n_train, loaded.threshold, config, reports, source=source
     )
     return name, evaluation

@@ -189,7 +189,7 @@ def load_problem(folder: Path) -> str | None:
 
 
 def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
-    """Return each version's name and hold-out metrics.
+    """Return each version's name, estimator, threshold and hold-out metrics.
 
     Each version is loaded as serving loads it (``load_predictor``); one that fails is
     listed with the reason instead.
@@ -203,7 +203,14 @@ def version_summaries(models_dir: Path) -> list[dict[str, Any]]:
         except ModelError as exc:
             summaries.append({"version": name, "problem": str(exc)})
             continue
-        summaries.append({"version": name, "metrics": metadata["metrics"]})
+        summaries.append(
+            {
+                "version": name,
+                "metrics": metadata["metrics"],
+                "estimator": metadata["estimator"],
+                "threshold": metadata["threshold"],
+            }
+        )
     return summaries
 
 

@@ -12,9 +12,10 @@ from sklearn.pipeline import Pipeline
 from ..config import Config
 from ..data.load import split_xy
 from ..files import atomic_path, write_json, write_text
+from ..models.campaign import campaign_metrics, profit_curve
 from ..models.evaluate import compute_metrics, feature_importance
 from ..models.plot_data import write_plot_data
-from ..models.plots import write_figures
+from ..models.plots import write_campaign_figures, write_figures
 from ..models.predict import predict_proba
 
 METRICS_FILE = "metrics.json"
@@ -39,17 +40,20 @@ def evaluate_and_report(
     reports: Path,
     *,
     write: bool = True,
+    source: str = "config",
 ) -> Evaluation:
     """Score the parsed hold-out frame, then write metrics, importance, figures and plot data.
 
     Everything goes under ``reports`` (a version's own folder, or ``paths.reports_dir``);
     ``evaluation.figures: false`` skips the PNG figures, the slowest part, and
-    ``write=False`` only scores (nothing is written).
+    ``write=False`` only scores (nothing is written). ``source`` says where the threshold
+    came from; ``metrics.json`` records it beside the numbers.
     """
     features, target = split_xy(test)
     probabilities = predict_proba(pipeline, features)
     metrics = {
         **compute_metrics(target, probabilities, threshold),
+        **campaign_metrics(target, probabilities, threshold, config.campaign),
         "threshold": threshold,
         "n_train": n_train,
         "n_test": len(target),
@@ -60,6 +64,8 @@ def evaluate_and_report(
         pipeline, features, target, config.evaluation.permutation_repeats, config.seed
     )
     write_text(reports / IMPORTANCE_FILE, importances.rename_axis("feature").to_csv())
+    curve = profit_curve(target, probabilities, config.campaign)
+    write_text(reports / "plots" / "campaign.csv", curve.to_csv(index=False, float_format="%.6g"))
     figures = (
         write_figures(
             target,
@@ -69,6 +75,7 @@ def evaluate_and_report(
             reports / "figures",
             calibration_bins=config.evaluation.calibration_bins,
         )
+        + write_campaign_figures(curve, len(target), threshold, reports / "figures")
         if config.evaluation.figures
         else []
     )
@@ -79,7 +86,7 @@ def evaluate_and_report(
         reports / "plots",
         calibration_bins=config.evaluation.calibration_bins,
     )
-    write_json(reports / METRICS_FILE, metrics)
+    write_json(reports / METRICS_FILE, {**metrics, "threshold_source": source})
     return Evaluation(metrics=metrics, figures=figures, metrics_path=reports / METRICS_FILE)
 
 

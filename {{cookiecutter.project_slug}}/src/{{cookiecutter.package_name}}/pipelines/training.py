@@ -8,14 +8,15 @@ import time
 from collections.abc import Callable
 from importlib.metadata import version
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..config import Config
 from ..data.load import split_xy
 from ..files import check_writable_dir, sha256_file, write_text
 from ..inference.onnx_export import export_onnx
-from ..models.train import fit_pipeline
+from ..models.campaign import best_threshold
+from ..models.train import fit_pipeline, out_of_fold
 from ..registry.artifacts import save_model
 from ..registry.manifest import write_manifest
 from ..registry.model_card import render_model_card
@@ -32,6 +33,9 @@ from ..registry.store import (
 from .outcome import Tracker, TrainingResult
 from .preparation import HoldOut, read_split, split_raw, write_rows, write_split
 from .reporting import copy_reports, evaluate_and_report
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # TrainingResult is defined beside the Tracker interface; it stays importable from here.
 __all__ = ["TrainingResult", "fit_and_save", "library_versions", "run_fit", "run_training"]
@@ -103,16 +107,28 @@ def run_fit(
     return fit_and_save(config, read_split(config), on_step, report=False, tracker=tracker)
 
 
+def choose_threshold(config: Config, train: pd.DataFrame) -> tuple[float, str]:
+    """Return the decision threshold and its source: the campaign's, or ``model.threshold``.
+
+    The campaign's maximises expected profit on out-of-fold predictions of the training
+    split, so the hold-out set stays unseen.
+    """
+    if not config.campaign.set_threshold:
+        return config.model.threshold, "config"
+    features, target = split_xy(train)
+    scores = out_of_fold(config.model, features, target, config.seed)
+    return best_threshold(target, scores, config.campaign), "campaign_out_of_fold"
+
+
 def _metadata(
     config: Config, hold_out: HoldOut, name: str, created: time.struct_time
 ) -> dict[str, Any]:
     return {
-        "schema_version": 2,
+        "schema_version": 3,
         "model_version": name,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", created),
         "estimator": config.model.estimator,
         "params": config.model.estimator_params(),
-        "threshold": config.model.threshold,
         "data": {
             "path": str(hold_out.source),
             "sha256": sha256_file(hold_out.source),
@@ -151,10 +167,18 @@ def fit_and_save(
         on_step(f"Fitting {config.model.estimator} on {len(train)} rows")
         pipeline = fit_pipeline(config.model, *split_xy(train), seed=config.seed)
 
-        on_step(f"Evaluating on {len(test)} hold-out rows")
-        threshold = config.model.threshold
+        on_step("Choosing the decision threshold")
+        threshold, source = choose_threshold(config, train)
+        on_step(f"Evaluating on {len(test)} hold-out rows at threshold {threshold:.4f} ({source})")
         evaluation = evaluate_and_report(
-            pipeline, test, len(train), threshold, config, build / REPORTS_DIR, write=report
+            pipeline,
+            test,
+            len(train),
+            threshold,
+            config,
+            build / REPORTS_DIR,
+            write=report,
+            source=source,
         )
 
         on_step(f"Exporting the model to ONNX and checking it on {len(test)} hold-out rows")
@@ -167,6 +191,8 @@ def fit_and_save(
         on_step(f"Publishing model version {name} in {models_dir}/")
         metadata = {
             **_metadata(config, hold_out, name, created),
+            "threshold": threshold,
+            "threshold_source": source,
             "metrics": evaluation.metrics,
             "onnx": onnx_export,
         }

@@ -58,12 +58,14 @@ class SplitInfo(_Strict):
 class ModelMetadata(_Strict):
     """Everything recorded about one model version (``metadata.json``)."""
 
-    schema_version: Literal[2]
+    schema_version: Literal[2, 3]
     model_version: Annotated[str, Field(pattern=VERSION_PATTERN)]
     created_at: str
     estimator: str
     params: dict[str, Any]
     threshold: Annotated[Number, Field(gt=0.0, lt=1.0)]
+    #: "campaign_out_of_fold" or "config" (schema 3; version 2 files had only the config's).
+    threshold_source: str = "config"
     metrics: dict[str, Number | int]
     data: DataInfo
     split: SplitInfo

@@ -13,8 +13,22 @@ _METRIC_HELP = {
     "accuracy": "share of correct labels at the threshold",
     "brier": "mean squared error of the probabilities (lower is better)",
     "log_loss": "cross-entropy of the probabilities (lower is better)",
+    "expected_profit": "calls at the threshold: saved churners' value minus the calls' cost",
+    "profit_call_everyone": "the same if every customer were called (calling no one: 0)",
+    "contacted_share": "share of customers called at the threshold",
+    "lift_top_decile": "churn rate among the top 10% of scores over the overall churn rate",
+    "capture_top_decile": "share of all churners found in the top 10% of scores",
+    "lift_at_budget": "lift among the customers the contact budget allows",
+    "capture_at_budget": "share of all churners the contact budget reaches",
     "predicted_churn_share": "share predicted to churn at the threshold (the service's alert "
     "compares live traffic with it)",
+}
+
+
+_THRESHOLD_SOURCES = {
+    "campaign_out_of_fold": "the `campaign` settings: the largest expected profit on "
+    "out-of-fold predictions of the training split (the hold-out set never chose it)",
+    "config": "`model.threshold` in the settings",
 }
 
 
@@ -34,6 +48,7 @@ def render_model_card(metadata: dict[str, Any]) -> str:
     """Return the model card of a trained model as Markdown."""
     metrics = metadata["metrics"]
     data = metadata["data"]
+    source = metadata.get("threshold_source", "config")
     rows = "\n".join(
         f"| {name} | {metrics[name]:.4f} | {help_text} |"
         for name, help_text in _METRIC_HELP.items()
@@ -50,8 +65,8 @@ def render_model_card(metadata: dict[str, Any]) -> str:
   one-hot encoding of the schema's levels).
 - Created: {metadata["created_at"]}; libraries: {versions}.
 - Serving backend: {_backend(metadata)}
-- Decision threshold: {metadata["threshold"]:g} (a customer is flagged when the churn
-  probability is at least this).
+- Decision threshold: {metadata["threshold"]:.4f} (a customer is flagged when the churn
+  probability is at least this), from {_THRESHOLD_SOURCES.get(source, source)}.
 - Hyper-parameters:
 {params}
 
@@ -73,7 +88,10 @@ not for customers unlike those in the training data.
 {rows}
 
 Figures: `reports/figures/` in this version's folder (ROC, precision-recall, confusion
-matrix, calibration, permutation feature importance), unless `evaluation.figures` was off.
+matrix, calibration, permutation feature importance, cumulative gains and lift, profit by
+threshold), unless `evaluation.figures` was off. Profit figures are expected values: the
+churners reached times `campaign.save_rate` times `campaign.retained_value`, minus
+`campaign.contact_cost` per call; they are only as good as those three numbers.
 
 ## Caveats
 - Metrics of a model trained on the bundled synthetic data say nothing about real
