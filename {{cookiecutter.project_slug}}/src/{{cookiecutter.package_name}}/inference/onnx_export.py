@@ -132,7 +132,9 @@ def _boosting_compares_like_sklearn(model: Any, boosting: Any) -> None:
     """Give the tree node the float64 thresholds scikit-learn compares float64 inputs with.
 
     skl2onnx writes them as float32 (``nodes_values``); ai.onnx.ml opset 3 reads float64
-    ones from ``nodes_values_as_tensor``. The trees are read where skl2onnx reads them.
+    ones from ``nodes_values_as_tensor``. The trees are read where skl2onnx reads them,
+    scikit-learn's private ``_predictors``: should a release move it, the export fails and
+    the version is served by scikit-learn, with the reason in its metadata.
     """
     from onnx import TensorProto, helper
 
