@@ -194,22 +194,42 @@ def history(config: ConfigOption = None) -> None:
 
 @models_app.command("compare")
 def compare(
-    baseline: Annotated[Path, typer.Argument(help="metrics.json of the accepted model.")],
-    current: Annotated[Path, typer.Argument(help="metrics.json of the new model.")] = Path(
-        "reports/metrics.json"
-    ),
+    baseline: Annotated[
+        str, typer.Argument(help="Accepted model: a version, `production`, or a metrics.json.")
+    ],
+    current: Annotated[
+        str, typer.Argument(help="New model: a version, `production`, or a metrics.json (CI).")
+    ] = "reports/metrics.json",
+    data: Annotated[
+        Path | None,
+        typer.Option(
+            help="Labelled raw CSV both versions score (default: the new one's hold-out)."
+        ),
+    ] = None,
     config: ConfigOption = None,
 ) -> None:
-    """Compare two metrics files with the promotion gate; exit 1 if the new one is worse (CI)."""
+    """Gate a new model against an accepted one; exit 1 if the new one is worse.
+
+    Two versions are scored on the same labelled rows; two ``metrics.json`` files (a pull
+    request's against its base, in CI) are compared as they are.
+    """
+    from .pipelines.lifecycle import compare as compare_versions
     from .pipelines.lifecycle import compare_files
+    from .registry.store import production_version
 
     with user_errors():
-        comparison = compare_files(load_config(config), baseline, current)
+        settings = load_config(config)
+        if baseline.endswith(".json") or current.endswith(".json"):
+            comparison = compare_files(settings, Path(baseline), Path(current))
+        else:
+            named = {"production": production_version(settings.paths.models_dir)}
+            old, new = (named.get(name) or name for name in (baseline, current))
+            comparison = compare_versions(settings, new, data, baseline=old)
     columns = {
-        "accepted": (str(baseline), comparison.baseline_metrics),
-        "new": (str(current), comparison.candidate_metrics),
+        "accepted": (str(comparison.baseline), comparison.baseline_metrics),
+        "new": (comparison.candidate, comparison.candidate_metrics),
     }
-    console.print(side_by_side("Hold-out metrics", columns, comparison.gate.metric))
+    console.print(side_by_side(f"Scored on {comparison.data}", columns, comparison.gate.metric))
     if not comparison.passed:
         raise fail(f"the new model is worse: {comparison.verdict}")
     console.print(comparison.verdict)

@@ -102,6 +102,19 @@ def test_versions_promotion_gate_and_rollback(project: Path) -> None:
     assert "third misbehaves" in invoke("models", "history")
 
 
+def test_models_compare_takes_version_ids_and_production(project: Path) -> None:
+    invoke("train", "--data", "good.csv")
+    (first,) = versions()
+    invoke("train", "--data", "noise.csv")
+    (noisy,) = set(versions()) - {first}
+    worse = invoke("models", "compare", "production", noisy, "--data", "good.csv", code=1)
+    assert "the new model is worse" in worse
+    assert f"for {first}" in worse  # production, named by its version
+    assert "passes" in invoke("models", "compare", noisy, first, "--data", "good.csv")
+    missing = invoke("models", "compare", first, "no-such-version", code=1)
+    assert "no model version no-such-version" in missing
+
+
 def test_promote_without_a_candidate_says_so(project: Path) -> None:
     assert "run train first" in invoke("promote", code=1)
     assert "no production model in models/ to roll back" in invoke("rollback", code=1)

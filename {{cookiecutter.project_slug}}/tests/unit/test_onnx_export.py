@@ -1,6 +1,7 @@
 import json
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import onnx
@@ -87,7 +88,8 @@ def test_every_estimator_exports_with_parity(
 def test_every_estimator_trains_and_serves_from_its_onnx_file(
     tmp_path: Path, raw_csv: Path, name: str
 ) -> None:
-    config = make_config(tmp_path, estimator=name, **{name: ESTIMATORS[name]})
+    model: dict[str, Any] = {"estimator": name, name: ESTIMATORS[name]}
+    config = make_config(tmp_path, **model)
     version = run_training(config).version_dir
     predictor = load_predictor(config.paths.models_dir)
     assert predictor.backend == "onnx"

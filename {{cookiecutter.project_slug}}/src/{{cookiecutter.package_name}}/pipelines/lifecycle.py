@@ -109,8 +109,13 @@ def default_candidate(models_dir: Path) -> str:
     return newest
 
 
-def compare(config: Config, candidate: str, data_path: Path | None = None) -> Comparison:
-    """Score ``candidate`` and production on the same labelled data (default: its hold-out)."""
+def compare(
+    config: Config, candidate: str, data_path: Path | None = None, baseline: str | None = None
+) -> Comparison:
+    """Score ``candidate`` and ``baseline`` (default: production) on the same labelled rows.
+
+    The rows are ``data_path``, else the candidate's hold-out set.
+    """
     # Scoring imports pandas and scikit-learn: here, not at the top, so that `models list`,
     # `models history` and `rollback` answer without loading either.
     from ..data.load import load_labelled
@@ -118,14 +123,13 @@ def compare(config: Config, candidate: str, data_path: Path | None = None) -> Co
     models_dir = config.paths.models_dir
     path = data_path or version_dir(models_dir, candidate) / HOLDOUT_FILE
     frame = load_labelled(path)
-    production = production_version(models_dir)
-    baseline = None if production is None else score_version(models_dir, production, frame)
+    baseline = baseline or production_version(models_dir)
     return Comparison(
         candidate=candidate,
-        baseline=production,
+        baseline=baseline,
         data=f"{path} ({len(frame)} rows)",
         candidate_metrics=score_version(models_dir, candidate, frame),
-        baseline_metrics=baseline,
+        baseline_metrics=None if baseline is None else score_version(models_dir, baseline, frame),
         gate=config.promotion,
         rows=len(frame),
     )
@@ -234,5 +238,10 @@ def compare_files(config: Config, baseline: Path, current: Path) -> Comparison:
         if config.promotion.metric not in metrics:
             raise DataError(f"{path}: no {config.promotion.metric}")
     return Comparison(
-        str(current), str(baseline), "the two metrics files", new, old, config.promotion
+        str(current),
+        str(baseline),
+        "the hold-outs of the two metrics files",
+        new,
+        old,
+        config.promotion,
     )
