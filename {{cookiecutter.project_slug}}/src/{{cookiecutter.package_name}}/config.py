@@ -135,12 +135,18 @@ GateMetric = Literal[
 
 
 class PromotionConfig(_Section):
-    """The promotion gate: a candidate may trail production by at most ``tolerance``."""
+    """The promotion gate: refused if the candidate may trail production by over ``tolerance``.
+
+    Both score the same labelled rows; the gate reads the 95% interval of their paired
+    difference in ``metric`` and refuses when its worse end is beyond ``tolerance``.
+    """
 
     metric: GateMetric = "roc_auc"
     tolerance: Annotated[float, Field(ge=0.0, le=1.0)] = 0.005
     #: Fewer labelled rows than this decide nothing: a metric on a handful of rows is chance.
     min_rows: Annotated[int, Field(ge=1)] = 100
+    #: Paired bootstrap resamples of the rows both versions score (seeded by ``seed``).
+    resamples: Annotated[int, Field(ge=100, le=100_000)] = 1000
 
 
 LogLevel = Literal["critical", "error", "warning", "info", "debug"]

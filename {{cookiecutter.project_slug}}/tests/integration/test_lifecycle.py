@@ -115,6 +115,17 @@ def test_models_compare_takes_version_ids_and_production(project: Path) -> None:
     assert "no model version no-such-version" in missing
 
 
+def test_a_candidate_that_differs_only_by_seed_passes_the_gate(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    invoke("train", "--data", "good.csv")
+    monkeypatch.setenv("CHURN_SEED", "7")  # another split and another fit, the same data
+    invoke("train", "--data", "good.csv")
+    promoted = invoke("promote", "--data", "good.csv")
+    assert "passes" in promoted
+    assert "95% interval of the gain" in promoted
+
+
 def test_promote_without_a_candidate_says_so(project: Path) -> None:
     assert "run train first" in invoke("promote", code=1)
     assert "no production model in models/ to roll back" in invoke("rollback", code=1)

@@ -48,6 +48,8 @@ def test_training_writes_model_metadata_metrics_and_figures(tmp_path: Path) -> N
     assert (folder / "model_card.md").is_file()
     assert json.loads((folder / "reports" / "metrics.json").read_text()) == metrics
     assert metrics.pop("threshold_source") == metadata["threshold_source"]
+    low, high = metrics.pop("roc_auc_ci")  # a 95% bootstrap interval on the hold-out
+    assert low < metrics["roc_auc"] < high
     assert result.evaluation.metrics == metrics  # numbers only: the gate compares them
     for name in ("cumulative_gains", "profit_by_threshold"):
         assert (folder / "reports" / "figures" / f"{name}.png").stat().st_size > 1000

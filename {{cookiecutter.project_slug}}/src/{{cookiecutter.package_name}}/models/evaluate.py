@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 from sklearn.inspection import permutation_importance
@@ -19,6 +21,19 @@ from sklearn.pipeline import Pipeline
 
 from .predict import churn_labels
 
+Metric = Callable[[np.ndarray, np.ndarray, np.ndarray], float]
+#: Each metric of (0/1 target, probabilities, flags at the threshold).
+METRICS: dict[str, Metric] = {
+    "roc_auc": lambda target, scores, _: roc_auc_score(target, scores),
+    "pr_auc": lambda target, scores, _: average_precision_score(target, scores),
+    "f1": lambda target, _, flags: f1_score(target, flags, zero_division=0),
+    "precision": lambda target, _, flags: precision_score(target, flags, zero_division=0),
+    "recall": lambda target, _, flags: recall_score(target, flags, zero_division=0),
+    "accuracy": lambda target, _, flags: accuracy_score(target, flags),
+    "brier": lambda target, scores, _: brier_score_loss(target, scores),
+    "log_loss": lambda target, scores, _: log_loss(target, scores, labels=[0, 1]),
+}
+
 
 def compute_metrics(
     target: pd.Series, probabilities: np.ndarray, threshold: float
@@ -27,22 +42,42 @@ def compute_metrics(
 
     ``target`` must hold both classes; ``check_both_classes`` says so to the user first.
     """
-    predicted = churn_labels(probabilities, threshold)
-    metrics = {
-        "roc_auc": roc_auc_score(target, probabilities),
-        "pr_auc": average_precision_score(target, probabilities),
-        "f1": f1_score(target, predicted, zero_division=0),
-        "precision": precision_score(target, predicted, zero_division=0),
-        "recall": recall_score(target, predicted, zero_division=0),
-        "accuracy": accuracy_score(target, predicted),
-        "brier": brier_score_loss(target, probabilities),
-        "log_loss": log_loss(target, probabilities, labels=[0, 1]),
-        # What the service's share of churn predictions should be on customers like these:
-        # the churn-share alert compares with it (not with the churn rate: a threshold
-        # below or above 0.5 predicts more or fewer churners than there are).
-        "predicted_churn_share": predicted.mean(),
-    }
+    flags = churn_labels(probabilities, threshold)
+    metrics = {name: metric(target, probabilities, flags) for name, metric in METRICS.items()}
+    # What the service's share of churn predictions should be on customers like these:
+    # the churn-share alert compares with it (not with the churn rate: a threshold
+    # below or above 0.5 predicts more or fewer churners than there are).
+    metrics["predicted_churn_share"] = flags.mean()
     return {name: round(float(value), 6) for name, value in metrics.items()}
+
+
+def bootstrap_interval(
+    target: pd.Series,
+    scored: list[tuple[np.ndarray, float]],
+    metric: str,
+    resamples: int,
+    seed: int,
+) -> tuple[float, float]:
+    """Return the 95% interval of a metric, or of its paired difference, by resampling rows.
+
+    ``scored`` holds one model's (probabilities, threshold), or two: then each resample
+    of the rows scores both, and the interval is of the first's metric minus the second's.
+    Resamples with one class only are skipped.
+    """
+    rng = np.random.default_rng(seed)
+    labels = np.asarray(target)
+    values = []
+    for _ in range(resamples):
+        rows = rng.integers(0, len(labels), len(labels))
+        if labels[rows].min() == labels[rows].max():
+            continue
+        each = [
+            METRICS[metric](labels[rows], scores[rows], churn_labels(scores[rows], threshold))
+            for scores, threshold in scored
+        ]
+        values.append(each[0] - each[1] if len(each) == 2 else each[0])
+    low, high = np.percentile(values, [2.5, 97.5])
+    return round(float(low), 6), round(float(high), 6)
 
 
 def feature_importance(

@@ -39,6 +39,8 @@ class Comparison:
     baseline_metrics: dict[str, float] | None
     gate: PromotionConfig
     rows: int | None = None  # labelled rows scored (None: metrics read from files)
+    #: 95% interval of how much better the candidate scores (paired bootstrap; None: files).
+    interval: tuple[float, float] | None = None
 
     @property
     def too_few_rows(self) -> bool:
@@ -53,6 +55,8 @@ class Comparison:
         if self.too_few_rows:
             return False
         metric, tolerance = self.gate.metric, self.gate.tolerance
+        if self.interval is not None:
+            return self.interval[0] >= -tolerance
         new, old = self.candidate_metrics[metric], self.baseline_metrics[metric]
         if metric in LOWER_IS_BETTER:
             return new <= old + tolerance
@@ -71,9 +75,12 @@ class Comparison:
             )
         new, old = self.candidate_metrics[metric], self.baseline_metrics[metric]
         word = "passes" if self.passed else "is refused"
+        gain = ""
+        if self.interval is not None:
+            gain = f", 95% interval of the gain [{self.interval[0]:+.4f}, {self.interval[1]:+.4f}]"
         return (
             f"{self.candidate} {word}: {metric} {new:.4f} against {old:.4f} for "
-            f"{self.baseline} (tolerance {tolerance:g})"
+            f"{self.baseline}{gain} (tolerance {tolerance:g})"
         )
 
 
@@ -90,15 +97,12 @@ class Promotion:
         return self.record is not None
 
 
-def score_version(models_dir: Path, version: str, frame: pd.DataFrame) -> dict[str, float]:
-    """Return a version's metrics on a parsed labelled frame, at its own threshold."""
-    from ..data.load import split_xy
+def score_version(models_dir: Path, version: str, features: pd.DataFrame) -> tuple[Any, float]:
+    """Return a version's churn probabilities for parsed features, and its threshold."""
     from ..inference.predictor import load_predictor
-    from ..models.evaluate import compute_metrics
 
     predictor = load_predictor(version_dir(models_dir, version))
-    features, target = split_xy(frame)
-    return compute_metrics(target, predictor.predict_frame(features), predictor.threshold)
+    return predictor.predict_frame(features), predictor.threshold
 
 
 def default_candidate(models_dir: Path) -> str:
@@ -118,20 +122,28 @@ def compare(
     """
     # Scoring imports pandas and scikit-learn: here, not at the top, so that `models list`,
     # `models history` and `rollback` answer without loading either.
-    from ..data.load import load_labelled
+    from ..data.load import load_labelled, split_xy
+    from ..models.evaluate import bootstrap_interval, compute_metrics
 
-    models_dir = config.paths.models_dir
+    models_dir, gate = config.paths.models_dir, config.promotion
     path = data_path or version_dir(models_dir, candidate) / HOLDOUT_FILE
-    frame = load_labelled(path)
+    features, target = split_xy(load_labelled(path))
     baseline = baseline or production_version(models_dir)
+    scored = [score_version(models_dir, name, features) for name in (candidate, baseline) if name]
+    interval = None
+    if len(scored) == 2 and len(target) >= gate.min_rows:
+        low, high = bootstrap_interval(target, scored, gate.metric, gate.resamples, config.seed)
+        interval = (-high, -low) if gate.metric in LOWER_IS_BETTER else (low, high)
+    metrics = [compute_metrics(target, *version) for version in scored]
     return Comparison(
         candidate=candidate,
         baseline=baseline,
-        data=f"{path} ({len(frame)} rows)",
-        candidate_metrics=score_version(models_dir, candidate, frame),
-        baseline_metrics=None if baseline is None else score_version(models_dir, baseline, frame),
-        gate=config.promotion,
-        rows=len(frame),
+        data=f"{path} ({len(target)} rows)",
+        candidate_metrics=metrics[0],
+        baseline_metrics=metrics[1] if baseline else None,
+        gate=gate,
+        rows=len(target),
+        interval=interval,
     )
 
 
@@ -166,6 +178,7 @@ def promote(
         metric=metric,
         candidate_value=comparison.candidate_metrics[metric],
         production_value=(comparison.baseline_metrics or {}).get(metric),
+        gain_interval=comparison.interval,
         data=comparison.data,
     )
     if tracker is not None:
