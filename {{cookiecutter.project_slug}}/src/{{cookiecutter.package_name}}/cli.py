@@ -33,9 +33,24 @@ app.command()(cli_lifecycle.promote)
 app.command()(cli_lifecycle.rollback)
 
 
+def _print_version(value: bool) -> None:
+    """Print the installed version and exit (``--version``)."""
+    if value:
+        from . import __version__
+
+        typer.echo(__version__)
+        raise typer.Exit
+
+
 @app.callback()
 def main(
     verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log details.")] = False,
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version", callback=_print_version, is_eager=True, help="Print the version."
+        ),
+    ] = False,
 ) -> None:
     """Predict customer churn: generate data, train, evaluate and score."""
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(message)s")

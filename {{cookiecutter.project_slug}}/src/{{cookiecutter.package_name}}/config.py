@@ -3,11 +3,14 @@
 Every setting has one home, the settings file; an environment variable overrides it for
 every command (``train`` and ``serve`` alike): ``CHURN_<SECTION>__<KEY>``, for example
 ``CHURN_PATHS__MODELS_DIR=/models`` or ``CHURN_SERVING__PORT=9000`` (pydantic-settings).
+The wheel carries the project's settings file as package data, read where no file is found.
 """
 
 from __future__ import annotations
 
 import os
+from importlib import resources
+from importlib.resources.abc import Traversable
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -25,6 +28,8 @@ CONFIG_FILE_ENV = f"{ENV_PREFIX}CONFIG_FILE"
 DEFAULT_CONFIG_PATH = Path("configs/config.yaml")
 # The settings file is the first of these that exists (params.yaml: DVC's params file).
 CONFIG_CANDIDATES = (Path("params.yaml"), DEFAULT_CONFIG_PATH)
+#: The settings file inside the wheel: pyproject.toml packs the project's one at build time.
+PACKAGED_CONFIG = "config.yaml"
 EstimatorName = Literal["logistic_regression", "random_forest", "hist_gradient_boosting"]
 ClassWeight = Literal["balanced"] | None
 Probability = Annotated[float, Field(gt=0.0, lt=1.0)]
@@ -218,7 +223,7 @@ def env_name(location: tuple[Any, ...]) -> str:
     return ENV_PREFIX + ENV_DELIMITER.join(str(part) for part in location).upper()
 
 
-def _describe(error: ValidationError, source: Path) -> str:
+def _describe(error: ValidationError, source: Path | Traversable) -> str:
     first = error.errors()[0]
     location = ".".join(str(part) for part in first["loc"]) or "<top level>"
     if first["type"] == "extra_forbidden":
@@ -231,7 +236,7 @@ def _describe(error: ValidationError, source: Path) -> str:
     return f"{source}: {location}: {first['msg']} (got {first['input']!r}){suffix}"
 
 
-def parse_config(payload: Any, source: Path = DEFAULT_CONFIG_PATH) -> Config:
+def parse_config(payload: Any, source: Path | Traversable = DEFAULT_CONFIG_PATH) -> Config:
     """Validate a mapping as a ``Config``; raise ``ConfigError`` naming the bad key or value."""
     if payload is None:
         payload = {}
@@ -243,13 +248,25 @@ def parse_config(payload: Any, source: Path = DEFAULT_CONFIG_PATH) -> Config:
         raise ConfigError(_describe(exc, source)) from None
 
 
-def default_config_path() -> Path:
-    """Return ``$CHURN_CONFIG_FILE``, else the first of ``params.yaml``, ``configs/config.yaml``."""
+def packaged_config() -> Traversable | None:
+    """Return the settings file packaged in the wheel; None in a source checkout."""
+    resource = resources.files(__package__).joinpath(PACKAGED_CONFIG)
+    return resource if resource.is_file() else None
+
+
+def default_config_path() -> Path | Traversable:
+    """Return ``$CHURN_CONFIG_FILE``, else the first of ``params.yaml``, ``configs/config.yaml``.
+
+    Where neither exists, the settings file packaged in the wheel.
+    """
     if os.environ.get(CONFIG_FILE_ENV):
         return Path(os.environ[CONFIG_FILE_ENV])
     for path in CONFIG_CANDIDATES:
         if path.is_file():
             return path
+    packaged = packaged_config()
+    if packaged is not None:
+        return packaged
     names = " nor ".join(str(path) for path in CONFIG_CANDIDATES)
     raise ConfigError(
         f"no settings file: neither {names} exists in {Path.cwd()}; "
@@ -257,7 +274,7 @@ def default_config_path() -> Path:
     )
 
 
-def load_config(path: Path | None = None) -> Config:
+def load_config(path: Path | Traversable | None = None) -> Config:
     """Read and validate a YAML configuration file (default: ``default_config_path()``)."""
     if path is None:
         path = default_config_path()

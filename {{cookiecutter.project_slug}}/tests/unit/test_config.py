@@ -2,6 +2,7 @@ from pathlib import Path
 
 import pytest
 
+from {{ cookiecutter.package_name }} import config
 from {{ cookiecutter.package_name }}.config import (
     CONFIG_CANDIDATES,
     Config,
@@ -61,6 +62,7 @@ def test_the_default_config_is_params_yaml_first_then_configs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(config, "packaged_config", lambda: None)  # a source checkout
     with pytest.raises(ConfigError, match="no settings file"):
         default_config_path()
     (tmp_path / "configs").mkdir()
@@ -69,3 +71,16 @@ def test_the_default_config_is_params_yaml_first_then_configs(
     (tmp_path / "params.yaml").write_text("seed: 2\n")
     assert default_config_path() == Path("params.yaml")
     assert load_config().seed == 2
+
+
+def test_without_a_settings_file_the_packaged_one_is_read(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    packaged = tmp_path / "packaged.yaml"
+    packaged.write_text("seed: 3\n")
+    monkeypatch.setattr(config, "packaged_config", lambda: packaged)
+    monkeypatch.chdir(tmp_path)
+    assert load_config().seed == 3
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "config.yaml").write_text("seed: 4\n")
+    assert load_config().seed == 4

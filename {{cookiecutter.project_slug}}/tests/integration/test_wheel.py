@@ -1,0 +1,115 @@
+"""The wheel from `make build`, installed in a fresh venv, runs in an empty folder."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import venv
+from pathlib import Path
+
+import httpx
+import pytest
+
+from {{ cookiecutter.package_name }} import __version__
+
+from .conftest import free_port
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
+STAMP = PROJECT_ROOT / ".venv" / ".installed"
+CLI = "{{ cookiecutter.project_slug }}"
+#: The new venv's bin/ and the environment the commands run in (no CHURN_* or PYTHON*).
+Installed = tuple[Path, dict[str, str]]
+
+pytestmark = pytest.mark.slow
+
+
+def run(command: list[str | Path], cwd: Path, env: dict[str, str]) -> str:
+    """Run a command; fail the test with its output unless it exits 0."""
+    proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
+    assert proc.returncode == 0, f"{command} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}"
+    return proc.stdout
+
+
+@pytest.fixture(scope="module")
+def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
+    """Build the wheel with `make build`, install it in a new venv; return its bin/ and env."""
+    root = tmp_path_factory.mktemp("wheel")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CHURN_", "PYTHON"))}
+    env.pop("VIRTUAL_ENV", None)
+    # The environment is in place: `make build` must not reinstall it (CI makes no stamp).
+    make = ["make", f"--assume-old={STAMP}", "build", f"DIST={root / 'dist'}"]
+    run(make, PROJECT_ROOT, env)
+    (wheel,) = (root / "dist").glob("*.whl")
+    venv.create(root / "venv", with_pip=True)
+    bin_dir = root / "venv" / "bin"
+    pip = [bin_dir / "python", "-m", "pip", "install", "--disable-pip-version-check"]
+    run([*pip, wheel], root, env)
+    return bin_dir, env
+
+
+@pytest.fixture(scope="module")
+def trained(installed: Installed, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An empty folder where the installed CLI made the default data set and trained."""
+    bin_dir, env = installed
+    work = tmp_path_factory.mktemp("work")
+    run([bin_dir / CLI, "data", "generate", "--rows", "800"], work, env)
+    run([bin_dir / CLI, "train"], work, env)
+    return work
+
+
+def test_version_is_the_installed_one(installed: Installed, tmp_path: Path) -> None:
+    bin_dir, env = installed
+    assert run([bin_dir / CLI, "--version"], tmp_path, env).strip() == __version__
+
+
+def test_it_trains_and_predicts_with_the_packaged_settings(
+    installed: Installed, trained: Path
+) -> None:
+    bin_dir, env = installed
+    assert (trained / "models" / "production.json").is_file()
+    assert (trained / "reports" / "metrics.json").is_file()
+    predictions = trained / "predictions.csv"
+    command = [bin_dir / CLI, "predict", "--input", "data/raw/telco_churn.csv"]
+    run([*command, "--output", predictions], trained, env)
+    assert len(predictions.read_text().splitlines()) == 801
+
+
+def test_a_project_settings_file_overrides_the_packaged_one(
+    installed: Installed, tmp_path: Path
+) -> None:
+    bin_dir, env = installed
+    (tmp_path / "configs").mkdir()
+    (tmp_path / "configs" / "config.yaml").write_text("model:\n  estimator: no_such_model\n")
+    command = [bin_dir / CLI, "train"]
+    proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
+    assert proc.returncode == 1
+    assert "model.estimator" in proc.stderr
+
+
+def test_it_serves_the_models_folder_the_environment_names(
+    installed: Installed, trained: Path, tmp_path: Path
+) -> None:
+    bin_dir, env = installed
+    serve_env = {**env, "CHURN_PATHS__MODELS_DIR": str(trained / "models")}
+    port = free_port()
+    with (tmp_path / "serve.log").open("wb") as log:
+        server = subprocess.Popen(
+            [bin_dir / CLI, "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=serve_env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+        )
+        try:
+            status = None
+            deadline = time.monotonic() + 60
+            while server.poll() is None and status != 200 and time.monotonic() < deadline:
+                try:
+                    status = httpx.get(f"http://127.0.0.1:{port}/ready", timeout=2).status_code
+                except httpx.HTTPError:
+                    time.sleep(0.2)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+    assert status == 200, (tmp_path / "serve.log").read_text(errors="replace")[-2000:]
