@@ -14,7 +14,8 @@ from typer.testing import CliRunner
 from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.data.spark_io import session
 from {{ cookiecutter.package_name }}.data.synthetic import generate
-from {{ cookiecutter.package_name }}.pipelines import batch_inference, spark_scoring
+from {{ cookiecutter.package_name }}.pipelines import batch_inference
+from {{ cookiecutter.package_name }}.pipelines.spark_scoring import ModelFiles
 
 runner = CliRunner()
 
@@ -157,5 +158,5 @@ def test_an_existing_output_is_kept_unless_overwrite(spark: SparkSession, projec
 
 
 def test_each_process_loads_the_model_once(models_dir: Path) -> None:
-    model = spark_scoring.ModelFiles.read(models_dir)
+    model = ModelFiles.read(models_dir)
     assert model.predictor() is model.predictor()
