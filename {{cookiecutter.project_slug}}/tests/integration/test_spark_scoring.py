@@ -141,6 +141,23 @@ def test_bad_data_stops_spark_with_the_error_of_predict(
     assert sorted(path.name for path in project.iterdir()) == ["configs", "customers.csv"]
 
 
+def test_a_bad_value_in_a_later_partition_is_named_with_it(
+    spark: SparkSession, project: Path
+) -> None:
+    frame = customers(6_000)
+    frame.loc[5_990, "tenure"] = "twelve"
+    source = project / "customers.csv"
+    frame.to_csv(source, index=False)
+
+    result = runner.invoke(app, ["spark-score", "--input", str(source), "--output", "scored"])
+
+    assert result.exit_code == 1
+    assert "(Spark partition " in result.stderr
+    assert "'tenure'" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert sorted(path.name for path in project.iterdir()) == ["configs", "customers.csv"]
+
+
 def test_an_existing_output_is_kept_unless_overwrite(spark: SparkSession, project: Path) -> None:
     source = project / "customers.csv"
     customers(200).to_csv(source, index=False)
