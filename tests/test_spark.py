@@ -11,7 +11,7 @@ import jsonschema
 import pytest
 from databricks.sdk.service.jobs import JobSettings
 
-from bakery import Baker, load_hook, outcome, running_python, timed
+from bakery import Baker, load_hook, outcome, running_python, timed, tool_env
 
 post_gen = load_hook("post_gen_project")
 
@@ -82,10 +82,14 @@ def test_the_databricks_job_is_a_jobs_api_definition(baked: Baker) -> None:
 
 
 @pytest.mark.slow
-def test_the_spark_parity_tests_pass_in_a_real_environment(fresh: Baker, tmp_path: Path) -> None:
+def test_the_spark_parity_tests_pass_in_a_real_environment(
+    fresh: Baker, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """`make venv` installs the spark extra; `make test` runs the local[2] parity tests too."""
-    project = fresh(use_spark=True, **running_python())
-    project.install(tmp_path)
+    for name, value in tool_env().items():  # the shared pip cache, as the default bake
+        monkeypatch.setenv(name, value)
+    project = fresh(use_spark=True, init_git=True, create_env=True, **running_python())
+    project.assert_ready()
     collected = project.run(".venv/bin/pytest", "--collect-only", "-q", "tests/integration")
     assert "test_spark_scoring.py::test_spark_scores_equal_predict_row_for_row" in collected.stdout
     proc = timed("make test", ["make", "test"], project.path)
