@@ -84,6 +84,21 @@ OPTION_PATHS: tuple[OwnedPaths, ...] = (
             "docs/experiment-tracking.md",
         ),
     ),
+    (
+        "use_spark",
+        as_bool,
+        (
+            "src/{package_name}/cli_spark.py",
+            "src/{package_name}/data/spark_io.py",
+            "src/{package_name}/pipelines/spark_scoring.py",
+            "tests/integration/test_spark_scoring.py",
+            "benchmarks/bench_spark.py",
+            "jobs",
+            "infra/k8s/spark-application.yaml",
+            "docs/spark.md",
+            "docs/databricks-job.json",
+        ),
+    ),
 )
 
 # Variant files the hook moves into place, after the removals: when keep(answer) holds,

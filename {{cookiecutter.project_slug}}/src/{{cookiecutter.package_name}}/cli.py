@@ -10,7 +10,7 @@ import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from . import cli_lifecycle
+from . import cli_lifecycle{% if cookiecutter.use_spark %}, cli_spark{% endif %}
 from .cli_io import ConfigOption, RawDataOption, about, console, fail, user_errors
 from .cli_io import metrics_table as _metrics_table
 from .cli_io import steps as _steps
@@ -31,6 +31,9 @@ DRIFT_EXIT_CODE = 3
 app.add_typer(cli_lifecycle.models_app, name="models")
 app.command()(cli_lifecycle.promote)
 app.command()(cli_lifecycle.rollback)
+{%- if cookiecutter.use_spark %}
+app.command("spark-score")(cli_spark.spark_score)
+{%- endif %}
 
 
 def _print_version(value: bool) -> None:

@@ -84,7 +84,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("inference",),  # encoding, ONNX export, the predictor
     ("pipelines",),  # the flows the commands run
     ("serving",),
-    ("cli_io", "cli_lifecycle", "cli", "__main__"),
+    ("cli_io", "cli_lifecycle",{% if cookiecutter.use_spark %} "cli_spark",{% endif %} "cli", "__main__"),
 )
 
 
