@@ -597,6 +597,7 @@ def build_stage(
             *sources, dest = shlex.split(args)
             for source in sources:
                 target = app / dest / Path(source).name if dest.endswith("/") else app / dest
+                target.parent.mkdir(parents=True, exist_ok=True)  # as COPY makes folders
                 if (project / source).is_dir():
                     shutil.copytree(project / source, target)
                 else:
