@@ -6,6 +6,7 @@ import os
 import subprocess
 import time
 import venv
+from collections.abc import Sequence
 from pathlib import Path
 
 import httpx
@@ -24,7 +25,7 @@ Installed = tuple[Path, dict[str, str]]
 pytestmark = pytest.mark.slow
 
 
-def run(command: list[str | Path], cwd: Path, env: dict[str, str]) -> str:
+def run(command: Sequence[str | Path], cwd: Path, env: dict[str, str]) -> str:
     """Run a command; fail the test with its output unless it exits 0."""
     proc = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True)
     assert proc.returncode == 0, f"{command} exited {proc.returncode}:\n{proc.stdout}{proc.stderr}"
@@ -43,7 +44,13 @@ def installed(tmp_path_factory: pytest.TempPathFactory) -> Installed:
     (wheel,) = (root / "dist").glob("*.whl")
     venv.create(root / "venv", with_pip=True)
     bin_dir = root / "venv" / "bin"
-    pip = [bin_dir / "python", "-m", "pip", "install", "--disable-pip-version-check"]
+    pip: list[str | Path] = [
+        bin_dir / "python",
+        "-m",
+        "pip",
+        "install",
+        "--disable-pip-version-check",
+    ]
     run([*pip, wheel], root, env)
     return bin_dir, env
 
@@ -70,7 +77,7 @@ def test_it_trains_and_predicts_with_the_packaged_settings(
     assert (trained / "models" / "production.json").is_file()
     assert (trained / "reports" / "metrics.json").is_file()
     predictions = trained / "predictions.csv"
-    command = [bin_dir / CLI, "predict", "--input", "data/raw/telco_churn.csv"]
+    command: list[str | Path] = [bin_dir / CLI, "predict", "--input", "data/raw/telco_churn.csv"]
     run([*command, "--output", predictions], trained, env)
     assert len(predictions.read_text().splitlines()) == 801
 
@@ -81,7 +88,7 @@ def test_a_project_settings_file_overrides_the_packaged_one(
     bin_dir, env = installed
     (tmp_path / "configs").mkdir()
     (tmp_path / "configs" / "config.yaml").write_text("model:\n  estimator: no_such_model\n")
-    command = [bin_dir / CLI, "train"]
+    command: list[str | Path] = [bin_dir / CLI, "train"]
     proc = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True)
     assert proc.returncode == 1
     assert "model.estimator" in proc.stderr
