@@ -93,10 +93,12 @@ def side_by_side(
     title: str,
     columns: Mapping[str, tuple[str, Mapping[str, float | int] | None]],
     highlight: str = "",
+    gains: Mapping[str, tuple[float, float]] | None = None,
 ) -> Table:
     """Return one row per metric and one column per model: header -> (model name, metrics).
 
     The first row names each model; ``*`` marks the ``highlight`` metric (the gate's).
+    ``gains`` adds each metric's 95% interval of the last model's gain over the first.
     """
     table = Table(title=title, caption=f"* the gate's metric ({highlight})" if highlight else None)
     names = [name for _, metrics in columns.values() if metrics for name in metrics]
@@ -104,8 +106,13 @@ def side_by_side(
     table.add_column("metric", no_wrap=True, min_width=width)
     for header in columns:
         table.add_column(header, justify="right", overflow="fold")
-    table.add_row("model", *(name for name, _ in columns.values()))
+    if gains:
+        table.add_column("gain, 95% interval", justify="right", no_wrap=True)
+    table.add_row("model", *(name for name, _ in columns.values()), *([""] if gains else []))
     for metric in dict.fromkeys(names):
         cells = [_cell((metrics or {}).get(metric)) for _, metrics in columns.values()]
+        if gains:
+            low, high = gains.get(metric, (None, None))
+            cells.append(f"[{low:+.4f}, {high:+.4f}]" if low is not None else "")
         table.add_row(f"{metric} *" if metric == highlight else metric, *cells)
     return table

@@ -1,4 +1,4 @@
-"""The model-lifecycle commands: `models list|history|compare`, `promote`, `rollback`."""
+"""The model-lifecycle commands: `models list|show|history|compare|prune`, `promote`, `rollback`."""
 
 from __future__ import annotations
 
@@ -22,20 +22,25 @@ models_app = typer.Typer(
 LIST_METRICS = ("roc_auc", "pr_auc")
 
 
-def comparison_table(comparison: Comparison) -> Table:
-    """Return the candidate's and the baseline's metrics side by side (the gate's row starred)."""
+def comparison_table(comparison: Comparison, headers: tuple[str, str]) -> Table:
+    """Return the baseline's and the candidate's metrics and the candidate's gain, per metric.
+
+    The gate's row is starred; a gain is the 95% interval of how much better the candidate
+    scores (positive is better, for the metrics where lower is better too).
+    """
     columns = {
-        "production": (str(comparison.baseline), comparison.baseline_metrics),
-        "candidate": (comparison.candidate, comparison.candidate_metrics),
+        headers[0]: (str(comparison.baseline), comparison.baseline_metrics),
+        headers[1]: (comparison.candidate, comparison.candidate_metrics),
     }
-    return side_by_side(f"Scored on {comparison.data}", columns, comparison.gate.metric)
+    title = f"Scored on {comparison.data}"
+    return side_by_side(title, columns, comparison.gate.metric, comparison.gains)
 
 
 def report_promotion(promotion: Promotion) -> None:
     """Print the comparison and what happened; exit 1 if the gate refused the candidate."""
     comparison = promotion.comparison
     if comparison.baseline is not None:
-        console.print(comparison_table(comparison))
+        console.print(comparison_table(comparison, ("production", "candidate")))
     if not promotion.promoted:
         raise fail(f"not promoted: {comparison.verdict}")
     forced = "" if comparison.passed else " (forced: the gate refused it)"
@@ -192,6 +197,26 @@ def history(config: ConfigOption = None) -> None:
         )
 
 
+@models_app.command("prune")
+def prune(
+    keep: Annotated[int, typer.Option(min=1, help="Newest versions to keep.")] = 5,
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only print what would be removed.")
+    ] = False,
+    config: ConfigOption = None,
+) -> None:
+    """Remove old versions; production and the one `rollback` would restore always stay."""
+    from .registry.store import prune as prune_versions
+
+    with user_errors():
+        models_dir = load_config(config).paths.models_dir
+        removed = prune_versions(models_dir, keep, dry_run=dry_run)
+    verb = "would remove" if dry_run else "removed"
+    for name in removed:
+        console.print(f"{verb} {name}", highlight=False)
+    console.print(f"{len(removed)} version(s) {verb} from {models_dir}/", highlight=False)
+
+
 @models_app.command("compare")
 def compare(
     baseline: Annotated[
@@ -225,11 +250,7 @@ def compare(
             named = {"production": production_version(settings.paths.models_dir)}
             old, new = (named.get(name) or name for name in (baseline, current))
             comparison = compare_versions(settings, new, data, baseline=old)
-    columns = {
-        "accepted": (str(comparison.baseline), comparison.baseline_metrics),
-        "new": (comparison.candidate, comparison.candidate_metrics),
-    }
-    console.print(side_by_side(f"Scored on {comparison.data}", columns, comparison.gate.metric))
+    console.print(comparison_table(comparison, ("accepted", "new")))
     if not comparison.passed:
         raise fail(f"the new model is worse: {comparison.verdict}")
     console.print(comparison.verdict)

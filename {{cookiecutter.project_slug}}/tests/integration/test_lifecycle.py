@@ -255,3 +255,31 @@ def test_ci_compare_fails_a_worse_model_with_the_table(project: Path) -> None:
     assert "the new model is worse" in worse
     assert "0.8000" in worse
     assert "0.7000" in worse
+
+
+def test_models_compare_prints_every_metric_with_its_interval(project: Path) -> None:
+    invoke("train", "--data", "good.csv")
+    (first,) = versions()
+    clone_version(MODELS, "20300101T000000Z-00000000")
+    shown = invoke("models", "compare", first, "20300101T000000Z-00000000", "--data", "good.csv")
+    rows = {line.strip("│ ").split()[0]: line for line in shown.splitlines() if "│" in line}
+    for metric in ("roc_auc", "pr_auc", "f1", "brier", "log_loss"):
+        # The same model twice: every paired difference, and so every interval, is zero.
+        assert "[+0.0000, +0.0000]" in rows[metric], shown
+
+
+def test_prune_keeps_the_newest_production_and_the_rollback_target(project: Path) -> None:
+    invoke("train", "--data", "good.csv")
+    (first,) = versions()
+    later = [f"20300101T00000{i}Z-0000000{i}" for i in range(1, 5)]
+    for name in later:
+        clone_version(MODELS, name)
+    set_production(MODELS, later[1], "promote")  # production; rollback would restore `first`
+    assert "2 version(s) would remove" in invoke("models", "prune", "--keep", "1", "--dry-run")
+    assert len(versions()) == 5
+    pruned = invoke("models", "prune", "--keep", "1")
+    assert f"removed {later[0]}\nremoved {later[2]}\n" in pruned
+    assert versions() == sorted([first, later[1], later[3]])
+    assert invoke("rollback").startswith(f"Rolled back from {later[1]}: {first}")
+    assert "--keep" in invoke("models", "prune", "--keep", "0", code=2)  # a usage error
+    assert len(versions()) == 3

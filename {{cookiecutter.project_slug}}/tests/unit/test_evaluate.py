@@ -9,9 +9,13 @@ from {{ cookiecutter.package_name }}.data.load import (
     split_xy,
 )
 from {{ cookiecutter.package_name }}.models.evaluate import (
+    METRICS,
+    bootstrap_intervals,
     compute_metrics,
     feature_importance,
+    weighted_metrics,
 )
+from {{ cookiecutter.package_name }}.models.predict import churn_labels
 from {{ cookiecutter.package_name }}.models.train import fit_pipeline
 
 
@@ -42,6 +46,34 @@ def test_the_threshold_moves_the_labels() -> None:
     # The share the service's churn-share alert expects: 1 then 2 of 4 predicted to churn.
     assert compute_metrics(target, probabilities, 0.5)["predicted_churn_share"] == 0.25
     assert compute_metrics(target, probabilities, 0.35)["predicted_churn_share"] == 0.5
+
+
+def test_weighted_metrics_equal_scikit_learns_with_sample_weight() -> None:
+    rng = np.random.default_rng(3)
+    labels = rng.integers(0, 2, 300).astype(float)
+    scores = np.round(rng.random(300), 2)  # ties, as a tree model's scores have
+    weights = rng.integers(0, 3, (5, 300)).astype(float)  # zeros: rows a resample missed
+    found = weighted_metrics(labels, scores, 0.4, weights)
+    flags = churn_labels(scores, 0.4)
+    for name, metric in METRICS.items():
+        for row, weight in enumerate(weights):
+            kept = weight > 0
+            # A weight of 2 is the row drawn twice: scikit-learn on the repeated rows.
+            repeated = np.repeat(np.flatnonzero(kept), weight[kept].astype(int))
+            expected = metric(labels[repeated], scores[repeated], flags[repeated])
+            assert found[name][row] == pytest.approx(expected, abs=1e-9), name
+
+
+def test_a_bootstrap_interval_holds_the_metric() -> None:
+    rng = np.random.default_rng(4)
+    target = pd.Series(rng.integers(0, 2, 500))
+    scores = np.clip(target * 0.3 + rng.random(500) * 0.7, 0, 1)
+    intervals = bootstrap_intervals(target, [(scores, 0.5)], resamples=200, seed=0)
+    point = compute_metrics(target, scores, 0.5)
+    for name in METRICS:
+        low, high = intervals[name]
+        assert low < point[name] < high, name
+    assert intervals == bootstrap_intervals(target, [(scores, 0.5)], resamples=200, seed=0)
 
 
 def test_feature_importance_equals_scikit_learns_permutation_importance(

@@ -51,33 +51,79 @@ def compute_metrics(
     return {name: round(float(value), 6) for name, value in metrics.items()}
 
 
-def bootstrap_interval(
-    target: pd.Series,
-    scored: list[tuple[np.ndarray, float]],
-    metric: str,
-    resamples: int,
-    seed: int,
-) -> tuple[float, float]:
-    """Return the 95% interval of a metric, or of its paired difference, by resampling rows.
+def weighted_metrics(
+    labels: np.ndarray, scores: np.ndarray, threshold: float, weights: np.ndarray
+) -> dict[str, np.ndarray]:
+    """Return each metric of ``METRICS`` for every row of ``weights`` (one weight per row).
+
+    The values equal scikit-learn's metrics with ``sample_weight`` (the unit tests check),
+    computed for many weightings at once: a bootstrap resample is a weighting (how often
+    each row is drawn), and calling scikit-learn per resample takes about 40 ms per model.
+    """
+    flags = churn_labels(scores, threshold).astype(np.float64)
+    total = weights.sum(axis=1)
+    tp, fp = weights @ (labels * flags), weights @ ((1 - labels) * flags)
+    fn, tn = weights @ (labels * (1 - flags)), weights @ ((1 - labels) * (1 - flags))
+    eps = np.finfo(np.float64).eps
+    clipped = np.clip(scores, eps, 1 - eps)
+    # The curves' thresholds: the rows grouped by distinct score, highest first.
+    order = np.argsort(-scores, kind="stable")
+    starts = np.flatnonzero(np.r_[True, np.diff(scores[order]) != 0])
+    drawn = weights[:, order]
+    pos = np.add.reduceat(drawn * labels[order], starts, axis=1)
+    neg = np.add.reduceat(drawn * (1 - labels[order]), starts, axis=1)
+    cum_pos, cum_neg = pos.cumsum(axis=1), neg.cumsum(axis=1)
+    n_pos, n_neg = cum_pos[:, -1], cum_neg[:, -1]
+    # Each positive outranks the negatives scored lower, and half of those tied with it.
+    below = n_neg[:, None] - cum_neg + neg / 2
+    flagged = cum_pos + cum_neg
+    precision_at = np.divide(cum_pos, flagged, out=np.ones_like(cum_pos), where=flagged > 0)
+
+    def ratio(top: np.ndarray, bottom: np.ndarray) -> np.ndarray:
+        return np.asarray(np.divide(top, bottom, out=np.zeros_like(top), where=bottom > 0))
+
+    return {
+        "roc_auc": ratio((pos * below).sum(axis=1), n_pos * n_neg),
+        "pr_auc": ratio((pos * precision_at).sum(axis=1), n_pos),
+        "f1": ratio(2 * tp, 2 * tp + fp + fn),
+        "precision": ratio(tp, tp + fp),
+        "recall": ratio(tp, tp + fn),
+        "accuracy": (tp + tn) / total,
+        "brier": weights @ (scores - labels) ** 2 / total,
+        "log_loss": weights
+        @ -(labels * np.log(clipped) + (1 - labels) * np.log(1 - clipped))
+        / total,
+    }
+
+
+def bootstrap_intervals(
+    target: pd.Series, scored: list[tuple[np.ndarray, float]], resamples: int, seed: int
+) -> dict[str, tuple[float, float]]:
+    """Return the 95% interval of every metric, or of its paired difference, by resampling.
 
     ``scored`` holds one model's (probabilities, threshold), or two: then each resample
-    of the rows scores both, and the interval is of the first's metric minus the second's.
+    of the rows scores both, and an interval is of the first's metric minus the second's.
     Resamples with one class only are skipped.
     """
+    labels = np.asarray(target, dtype=np.float64)
+    rows = len(labels)
     rng = np.random.default_rng(seed)
-    labels = np.asarray(target)
-    values = []
-    for _ in range(resamples):
-        rows = rng.integers(0, len(labels), len(labels))
-        if labels[rows].min() == labels[rows].max():
-            continue
-        each = [
-            METRICS[metric](labels[rows], scores[rows], churn_labels(scores[rows], threshold))
-            for scores, threshold in scored
-        ]
-        values.append(each[0] - each[1] if len(each) == 2 else each[0])
-    low, high = np.percentile(values, [2.5, 97.5])
-    return round(float(low), 6), round(float(high), 6)
+    chunk = max(1, 4_000_000 // rows)  # resamples at a time: bounds the weights' memory
+    found: dict[str, list[np.ndarray]] = {name: [] for name in METRICS}
+    for start in range(0, resamples, chunk):
+        count = min(chunk, resamples - start)
+        drawn = rng.integers(0, rows, (count, rows)) + rows * np.arange(count)[:, None]
+        weights = np.bincount(drawn.ravel(), minlength=count * rows).reshape(count, rows)
+        both = weights @ labels
+        kept = weights[(both > 0) & (both < rows)].astype(np.float64)
+        each = [weighted_metrics(labels, scores, cut, kept) for scores, cut in scored]
+        for name in METRICS:
+            found[name].append(each[0][name] - each[1][name] if len(each) == 2 else each[0][name])
+    intervals = {}
+    for name, values in found.items():
+        low, high = np.percentile(np.concatenate(values), [2.5, 97.5])
+        intervals[name] = (round(float(low), 6), round(float(high), 6))
+    return intervals
 
 
 def feature_importance(

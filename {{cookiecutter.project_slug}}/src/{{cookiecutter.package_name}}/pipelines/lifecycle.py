@@ -39,8 +39,14 @@ class Comparison:
     baseline_metrics: dict[str, float] | None
     gate: PromotionConfig
     rows: int | None = None  # labelled rows scored (None: metrics read from files)
-    #: 95% interval of how much better the candidate scores (paired bootstrap; None: files).
-    interval: tuple[float, float] | None = None
+    #: Per metric, the 95% interval of how much better the candidate scores (a paired
+    #: bootstrap; positive is better, also where lower values are; None: metrics files).
+    gains: dict[str, tuple[float, float]] | None = None
+
+    @property
+    def interval(self) -> tuple[float, float] | None:
+        """Return the 95% interval of the candidate's gain in the gate's metric."""
+        return None if self.gains is None else self.gains[self.gate.metric]
 
     @property
     def too_few_rows(self) -> bool:
@@ -123,17 +129,20 @@ def compare(
     # Scoring imports pandas and scikit-learn: here, not at the top, so that `models list`,
     # `models history` and `rollback` answer without loading either.
     from ..data.load import load_labelled, split_xy
-    from ..models.evaluate import bootstrap_interval, compute_metrics
+    from ..models.evaluate import bootstrap_intervals, compute_metrics
 
     models_dir, gate = config.paths.models_dir, config.promotion
     path = data_path or version_dir(models_dir, candidate) / HOLDOUT_FILE
     features, target = split_xy(load_labelled(path))
     baseline = baseline or production_version(models_dir)
     scored = [score_version(models_dir, name, features) for name in (candidate, baseline) if name]
-    interval = None
+    gains = None
     if len(scored) == 2 and len(target) >= gate.min_rows:
-        low, high = bootstrap_interval(target, scored, gate.metric, gate.resamples, config.seed)
-        interval = (-high, -low) if gate.metric in LOWER_IS_BETTER else (low, high)
+        differences = bootstrap_intervals(target, scored, gate.resamples, config.seed)
+        gains = {
+            name: (0.0 - high, 0.0 - low) if name in LOWER_IS_BETTER else (low, high)
+            for name, (low, high) in differences.items()
+        }
     metrics = [compute_metrics(target, *version) for version in scored]
     return Comparison(
         candidate=candidate,
@@ -143,7 +152,7 @@ def compare(
         baseline_metrics=metrics[1] if baseline else None,
         gate=gate,
         rows=len(target),
-        interval=interval,
+        gains=gains,
     )
 
 

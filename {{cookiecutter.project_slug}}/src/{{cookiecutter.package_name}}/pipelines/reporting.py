@@ -13,7 +13,7 @@ from ..config import Config
 from ..data.load import split_xy
 from ..files import atomic_path, write_json, write_text
 from ..models.campaign import campaign_metrics, profit_curve
-from ..models.evaluate import bootstrap_interval, compute_metrics, feature_importance
+from ..models.evaluate import bootstrap_intervals, compute_metrics, feature_importance
 from ..models.plot_data import write_plot_data
 from ..models.plots import write_campaign_figures, write_figures
 from ..models.predict import predict_proba
@@ -87,8 +87,8 @@ def evaluate_and_report(
         calibration_bins=config.evaluation.calibration_bins,
     )
     resamples, seed = config.promotion.resamples, config.seed
-    auc_ci = bootstrap_interval(target, [(probabilities, threshold)], "roc_auc", resamples, seed)
-    extra = {"roc_auc_ci": list(auc_ci), "threshold_source": source}
+    intervals = bootstrap_intervals(target, [(probabilities, threshold)], resamples, seed)
+    extra = {"roc_auc_ci": list(intervals["roc_auc"]), "threshold_source": source}
     write_json(reports / METRICS_FILE, {**metrics, **extra})
     return Evaluation(metrics=metrics, figures=figures, metrics_path=reports / METRICS_FILE)
 

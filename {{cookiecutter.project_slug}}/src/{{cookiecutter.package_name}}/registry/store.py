@@ -207,6 +207,24 @@ def rollback(models_dir: Path, reason: str | None = None) -> dict[str, Any]:
     return set_production(models_dir, stack[-2], "rollback", reason)
 
 
+def prune(models_dir: Path, keep: int, *, dry_run: bool = False) -> list[str]:
+    """Remove all but the newest ``keep`` versions; return the names removed, oldest first.
+
+    Production and the version ``rollback`` would return to are always kept. A version
+    leaves ``versions/`` with one rename, so no reader sees half of one, and is then deleted.
+    """
+    if keep < 1:
+        raise ModelError(f"--keep must be at least 1, got {keep}")
+    kept = {production_version(models_dir), *production_stack(models_dir)[-2:]}
+    removed = [name for name in list_versions(models_dir)[:-keep] if name not in kept]
+    for name in [] if dry_run else removed:
+        doomed = models_dir / f"{STAGING_PREFIX}{os.getpid()}.{name}"
+        os.rename(versions_dir(models_dir) / name, doomed)
+        shutil.rmtree(doomed)
+        logger.info("removed model version %s", name)
+    return removed
+
+
 @contextmanager
 def staging(models_dir: Path) -> Iterator[Path]:
     """Yield a new build folder beside ``versions/``; it is removed unless published.
