@@ -121,37 +121,62 @@ def test_a_missing_field_gets_422_naming_it(client: TestClient) -> None:
     assert answer.json()["detail"][0]["loc"] == ["body", "tenure"]
 
 
+ROUTES = ["/predict", "/predict/batch"]
+
+
+def _as_body(path: str, customer: bytes) -> bytes:
+    """Return a customer's JSON text as the body of ``path``."""
+    return customer if path == "/predict" else b'{"customers": [' + customer + b"]}"
+
+
+@pytest.mark.parametrize("path", ROUTES)
 @pytest.mark.parametrize("body", [b"", b"not json", b"[]", b"null", b'{"tenure": NaN}'])
-def test_a_body_that_is_not_a_customer_gets_422(client: TestClient, body: bytes) -> None:
-    answer = client.post("/predict", content=body, headers={"content-type": "application/json"})
+def test_a_body_that_is_not_a_customer_gets_422(client: TestClient, path: str, body: bytes) -> None:
+    answer = client.post(path, content=body, headers={"content-type": "application/json"})
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"][0] == "body"
 
 
+@pytest.mark.parametrize("path", ROUTES)
 @pytest.mark.parametrize("body", [b"\xff\xfe", b"[" * 10_000, b"{" * 100_000])
-def test_an_unreadable_body_gets_a_client_error(client: TestClient, body: bytes) -> None:
-    answer = client.post("/predict", content=body, headers={"content-type": "application/json"})
+def test_an_unreadable_body_gets_a_client_error(client: TestClient, path: str, body: bytes) -> None:
+    answer = client.post(path, content=body, headers={"content-type": "application/json"})
     assert 400 <= answer.status_code < 500
     assert answer.json()["detail"]
 
 
-def test_nan_and_infinity_literals_are_refused(client: TestClient) -> None:
+@pytest.mark.parametrize("path", ROUTES)
+def test_nan_and_infinity_literals_are_refused(client: TestClient, path: str) -> None:
+    field = (
+        ["body", "MonthlyCharges"]
+        if path == "/predict"
+        else ["body", "customers", 0, "MonthlyCharges"]
+    )
     for literal in (b"NaN", b"Infinity", b"-Infinity"):
         text = json.dumps({**CUSTOMER, "MonthlyCharges": 0}).encode()
-        body = text.replace(b'"MonthlyCharges": 0', b'"MonthlyCharges": ' + literal)
-        answer = client.post("/predict", content=body, headers={"content-type": "application/json"})
+        customer = text.replace(b'"MonthlyCharges": 0', b'"MonthlyCharges": ' + literal)
+        answer = client.post(
+            path, content=_as_body(path, customer), headers={"content-type": "application/json"}
+        )
         assert answer.status_code == 422
-        assert answer.json()["detail"][0]["loc"] == ["body", "MonthlyCharges"]
+        assert answer.json()["detail"][0]["loc"] == field
 
 
+@pytest.mark.parametrize("path", ROUTES)
 @pytest.mark.parametrize("content_type", ["text/plain", "application/x-www-form-urlencoded", None])
 def test_a_body_that_is_not_sent_as_json_gets_422(
-    client: TestClient, content_type: str | None
+    client: TestClient, path: str, content_type: str | None
 ) -> None:
     headers = {"content-type": content_type} if content_type else {}
-    answer = client.post("/predict", content=json.dumps(CUSTOMER).encode(), headers=headers)
+    body = _as_body(path, json.dumps(CUSTOMER).encode())
+    answer = client.post(path, content=body, headers=headers)
     assert answer.status_code == 422
     assert answer.json()["detail"][0]["loc"] == ["body"]
+    # JSON with a charset, or a +json media type, is JSON.
+    sent = client.post(
+        path, content=body, headers={"content-type": "application/json; charset=utf-8"}
+    )
+    assert sent.status_code == 200
 
 
 def test_the_request_id_is_echoed_or_generated(client: TestClient) -> None:
@@ -212,7 +237,9 @@ def test_openapi_documents_the_bodies_with_examples(client: TestClient) -> None:
     assert customer["examples"] == [EXAMPLE_CUSTOMER, NEW_CUSTOMER]
     assert customer["properties"]["Contract"]["enum"] == ["Month-to-month", "One year", "Two year"]
     assert customer["additionalProperties"] is False
-    batch = schema["components"]["schemas"]["BatchRequest"]
+    batch_body = schema["paths"]["/predict/batch"]["post"]["requestBody"]
+    batch = batch_body["content"]["application/json"]["schema"]
+    assert batch["properties"]["customers"]["items"] == {"$ref": "#/components/schemas/Customer"}
     assert batch["properties"]["customers"]["minItems"] == 1
     assert batch["properties"]["customers"]["maxItems"] == 1000
     assert client.get("/docs").status_code == 200
