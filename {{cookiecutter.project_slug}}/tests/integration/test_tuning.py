@@ -10,7 +10,12 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
-from {{ cookiecutter.package_name }}.config import Config, ModelConfig, load_config, parse_config
+from {{ cookiecutter.package_name }}.config import (
+    Config,
+    ModelConfig,
+    load_config,
+    parse_config,
+)
 from {{ cookiecutter.package_name }}.errors import ConfigError
 from {{ cookiecutter.package_name }}.models import tuning
 from {{ cookiecutter.package_name }}.models.tuning import TrialReport

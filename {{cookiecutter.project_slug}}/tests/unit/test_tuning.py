@@ -6,7 +6,12 @@ import pytest
 
 from {{ cookiecutter.package_name }}.config import EstimatorName, ModelConfig
 from {{ cookiecutter.package_name }}.data.load import parse_raw, split_xy
-from {{ cookiecutter.package_name }}.models.tuning import SEARCH_SPACES, TrialReport, search, with_params
+from {{ cookiecutter.package_name }}.models.tuning import (
+    SEARCH_SPACES,
+    TrialReport,
+    search,
+    with_params,
+)
 
 
 def test_every_offered_estimator_has_a_search_space() -> None:
