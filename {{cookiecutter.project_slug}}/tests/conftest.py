@@ -55,6 +55,10 @@ def make_config(root: Path, *, figures: bool = False, **model: object) -> Config
             "model": model,
             "evaluation": FIGURES_EVALUATION if figures else FAST_EVALUATION,
             "paths": {"models_dir": str(root / "models"), "reports_dir": str(root / "reports")},
+            "tuning": {
+                "storage": str(root / "models" / "tuning.db"),
+                "params_file": str(root / "configs" / "tuned.yaml"),
+            },
         }
     )
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -15,6 +15,9 @@ from .cli_io import ConfigOption, RawDataOption, about, console, fail, user_erro
 from .cli_io import metrics_table as _metrics_table
 from .cli_io import steps as _steps
 from .config import load_config
+
+if TYPE_CHECKING:
+    from .models.tuning import TrialReport
 
 app = typer.Typer(
     help="Customer churn prediction: generate data, train, evaluate and score.",
@@ -152,6 +155,8 @@ def train(
         result = run_training(settings, data, on_step=step, tracker=make_tracker())
     console.print(_metrics_table("Hold-out metrics", result.evaluation.metrics))
     version = result.metadata["model_version"]
+    source = result.metadata["params_source"]
+    console.print(f"Hyper-parameters of {result.metadata['estimator']} from {source}")
     figures = result.evaluation.figures
     drawn = f", {len(figures)} figures in {figures[0].parent}/" if figures else ""
     console.print(
@@ -166,6 +171,73 @@ def train(
         )
     else:
         console.print(f"{version} is a candidate: `promote` gates it against production")
+
+
+@app.command()
+def tune(
+    data: RawDataOption = None,
+    trials: Annotated[
+        int | None, typer.Option(min=1, help="Trials in this run (default: tuning.trials).")
+    ] = None,
+    timeout: Annotated[
+        float | None,
+        typer.Option(
+            min=1, help="Start no trial after this many seconds (default: tuning.timeout)."
+        ),
+    ] = None,
+    config: ConfigOption = None,
+) -> None:
+    """Search the estimator's hyper-parameters on the training split; `train` reads the best."""
+    import optuna
+
+    from .pipelines.tracking import make_tracker
+    from .pipelines.tuning import run_tuning
+
+    with user_errors():
+        settings = load_config(config)
+    # The lines below say what Optuna's log would, once (and Ctrl-C is no traceback).
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    with (
+        user_errors(),
+        Progress(
+            SpinnerColumn(),
+            TextColumn("Tuning {task.fields[estimator]}"),
+            BarColumn(bar_width=None),
+            TextColumn("{task.completed}/{task.total} trials"),
+            TimeElapsedColumn(),
+            console=console,
+            transient=True,
+            disable=not console.is_terminal,
+        ) as progress,
+    ):
+        task = progress.add_task(
+            "tune", total=trials or settings.tuning.trials, estimator=settings.model.estimator
+        )
+
+        def show(trial: TrialReport) -> None:
+            progress.advance(task)
+            params = ", ".join(
+                f"{name}={value:.4g}" if isinstance(value, float) else f"{name}={value}"
+                for name, value in trial.params.items()
+            )
+            console.print(
+                f"Trial {trial.number}: ROC AUC {trial.score:.4f} "
+                f"(best {trial.best_score:.4f}) {params}",
+                highlight=False,
+            )
+
+        result = run_tuning(
+            settings, data, trials=trials, timeout=timeout, on_trial=show, tracker=make_tracker()
+        )
+    if result.params_file is None:
+        raise fail(f"no trial finished; run `tune` again to continue study {result.study}")
+    console.print(
+        f"Study {result.study}: {result.trials} finished trials, best cross-validated ROC AUC "
+        f"{result.best_score:.4f}; its hyper-parameters in {result.params_file}, read by `train`"
+    )
+    if result.stopped:
+        console.print(f"Stopped: run `tune` again to continue study {result.study}")
+        raise typer.Exit(code=130)  # the shell's code for Ctrl-C: `tune && train` stops here
 
 
 @app.command()

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, PrivateAttr, ValidationError
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .errors import ConfigError
@@ -98,6 +98,19 @@ class ModelConfig(_Section):
         """Return the hyper-parameters of the selected estimator."""
         section: BaseModel = getattr(self, self.estimator)
         return section.model_dump()
+
+
+class TuningConfig(_Section):
+    """The hyper-parameter search of ``tune``, and the file its best parameters go to."""
+
+    trials: Annotated[int, Field(ge=1)] = 30
+    #: Seconds after which no new trial starts (null: no limit).
+    timeout: Annotated[float, Field(gt=0.0)] | None = None
+    folds: Annotated[int, Field(ge=2, le=20)] = 5
+    #: The Optuna study (SQLite): the next ``tune`` continues it.
+    storage: Path = Path("models/tuning.db")
+    #: The best hyper-parameters: laid over the settings file, under ``CHURN_*`` variables.
+    params_file: Path = Path("configs/tuned.yaml")
 
 
 class CampaignConfig(_Section):
@@ -197,6 +210,7 @@ class Config(BaseSettings):
     data: DataConfig = DataConfig()
     split: SplitConfig = SplitConfig()
     model: ModelConfig = ModelConfig()
+    tuning: TuningConfig = TuningConfig()
     campaign: CampaignConfig = CampaignConfig()
     evaluation: EvaluationConfig = EvaluationConfig()
     paths: PathsConfig = PathsConfig()
@@ -204,6 +218,28 @@ class Config(BaseSettings):
     promotion: PromotionConfig = PromotionConfig()
     monitoring: MonitoringConfig = MonitoringConfig()
     serving: ServingConfig = ServingConfig()
+    _tuned_from: Path | None = PrivateAttr(default=None)
+
+    @property
+    def tuned_from(self) -> Path | None:
+        """Return the tuned file when it sets the chosen estimator's hyper-parameters."""
+        return self._tuned_from
+
+    def with_tuned(self) -> Config:
+        """Return this configuration with ``tuning.params_file`` laid over it, if it exists.
+
+        The ``CHURN_*`` variables apply again on top: settings file < tuned file < variables.
+        """
+        path = self.tuning.params_file
+        if not path.is_file():
+            return self
+        payload = _read_yaml(path)
+        if not isinstance(payload, dict) or set(payload) != {"model"}:
+            raise ConfigError(f"{path}: a tuned file holds one `model` section; delete it to reset")
+        tuned = parse_config(_overlay(self.model_dump(), payload), path)
+        if isinstance(payload["model"], dict) and self.model.estimator in payload["model"]:
+            tuned._tuned_from = path
+        return tuned
 
     @classmethod
     def settings_customise_sources(
@@ -234,6 +270,15 @@ def _describe(error: ValidationError, source: Path | Traversable) -> str:
     more = len(error.errors()) - 1
     suffix = f" (+{more} more)" if more else ""
     return f"{source}: {location}: {first['msg']} (got {first['input']!r}){suffix}"
+
+
+def _overlay(base: dict[str, Any], top: dict[str, Any]) -> dict[str, Any]:
+    """Return ``base`` with ``top``'s values, merging the mappings both have."""
+    merged = dict(base)
+    for key, value in top.items():
+        both = isinstance(value, dict) and isinstance(merged.get(key), dict)
+        merged[key] = _overlay(merged[key], value) if both else value
+    return merged
 
 
 def parse_config(payload: Any, source: Path | Traversable = DEFAULT_CONFIG_PATH) -> Config:
@@ -274,16 +319,23 @@ def default_config_path() -> Path | Traversable:
     )
 
 
-def load_config(path: Path | Traversable | None = None) -> Config:
-    """Read and validate a YAML configuration file (default: ``default_config_path()``)."""
-    if path is None:
-        path = default_config_path()
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
+def _read_yaml(path: Path | Traversable) -> Any:
+    """Return the parsed YAML of a file; ``ConfigError`` naming the line where it is broken."""
     try:
-        payload = yaml.safe_load(path.read_text(encoding="utf-8"))
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}: not valid YAML{where}") from None
-    return parse_config(payload, path)
+
+
+def load_config(path: Path | Traversable | None = None) -> Config:
+    """Read and validate a YAML settings file (default: ``default_config_path()``).
+
+    The hyper-parameters that ``tune`` wrote to ``tuning.params_file`` are laid over it.
+    """
+    if path is None:
+        path = default_config_path()
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    return parse_config(_read_yaml(path), path).with_tuned()

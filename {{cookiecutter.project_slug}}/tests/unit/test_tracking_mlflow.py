@@ -10,11 +10,15 @@ from {{ cookiecutter.package_name }}.pipelines.outcome import (
 )
 from {{ cookiecutter.package_name }}.pipelines.tracking import (
     CHAMPION_ALIAS,
+    CV_METRIC,
     EXPERIMENT_NAME,
     REGISTERED_MODEL,
+    STUDY_TAG,
     make_tracker,
     run_params,
 )
+from {{ cookiecutter.package_name }}.pipelines.tuning import run_tuning
+from tests.conftest import make_config
 
 
 @pytest.fixture
@@ -76,3 +80,22 @@ def test_the_params_name_the_estimator_and_its_hyper_parameters() -> None:
     params = run_params(Config())
     assert params["estimator"] == "logistic_regression"
     assert params["model.logistic_regression.max_iter"] == 1000
+
+
+def test_each_trial_of_a_tune_run_is_a_nested_run_with_its_params_and_score(
+    tmp_path: Path, raw_csv: Path, tracking_uri: str, tracker: Tracker
+) -> None:
+    config = make_config(tmp_path)
+    result = run_tuning(config, trials=2, tracker=tracker)
+
+    client = mlflow.MlflowClient(tracking_uri=tracking_uri)
+    experiment = client.get_experiment_by_name(EXPERIMENT_NAME)
+    assert experiment is not None
+    runs = client.search_runs([experiment.experiment_id])
+    (parent,) = (run for run in runs if run.data.tags.get(STUDY_TAG) == result.study)
+    trials = [run for run in runs if run.data.tags.get("mlflow.parentRunId") == parent.info.run_id]
+    assert len(trials) == 2
+    scores = [run.data.metrics[CV_METRIC] for run in trials]
+    assert parent.data.metrics[f"best_{CV_METRIC}"] == pytest.approx(max(scores))
+    assert max(scores) == pytest.approx(result.best_score)
+    assert all(set(run.data.params) == {"C", "class_weight"} for run in trials)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:  # reporting imports scikit-learn; `models list` and `rollback` need neither
     from ..config import Config
+    from ..models.tuning import TrialReport
     from .reporting import Evaluation
 
 
@@ -23,7 +26,7 @@ class TrainingResult:
 
 
 class Tracker(Protocol):
-    """An experiment tracker: the training and promotion flows receive one, never import one."""
+    """An experiment tracker: the training, tuning and promotion flows get one, never import one."""
 
     def log_training_run(self, config: Config, result: TrainingResult) -> str | None:
         """Record one training run and return the tracker's run id (None: nothing recorded)."""
@@ -31,4 +34,8 @@ class Tracker(Protocol):
 
     def promoted(self, version: str) -> None:
         """Record that ``version`` is now the production model."""
+        ...  # pragma: no cover
+
+    def tuning(self, study: str) -> AbstractContextManager[Callable[[TrialReport], None]]:
+        """Record one ``tune`` run; yield the function that records each of its trials."""
         ...  # pragma: no cover

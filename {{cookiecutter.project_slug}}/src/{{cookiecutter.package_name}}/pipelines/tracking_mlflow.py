@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,6 +14,8 @@ from .outcome import Tracker, TrainingResult
 
 if TYPE_CHECKING:
     from mlflow import MlflowClient
+
+    from ..models.tuning import TrialReport
 
 logger = logging.getLogger(__name__)
 
@@ -26,6 +30,9 @@ EXPERIMENT_NAME = "{{ cookiecutter.project_slug }}"
 REGISTERED_MODEL = "{{ cookiecutter.project_slug }}"
 CHAMPION_ALIAS = "champion"
 MODEL_VERSION_TAG = "model_version"
+#: A ``tune`` run's tag naming its Optuna study, and the metric each of its trials logs.
+STUDY_TAG = "optuna_study"
+CV_METRIC = "cv_roc_auc"
 ParamValue = str | int | float | bool | None
 
 
@@ -83,6 +90,26 @@ class MlflowTracker:
     def promoted(self, version: str) -> None:
         """Move the registry's ``champion`` alias to ``version``."""
         set_champion(version)
+
+    @contextmanager
+    def tuning(self, study: str) -> Iterator[Callable[[TrialReport], None]]:
+        """Open a parent run for one ``tune``; yield the function that logs a trial in it."""
+        import mlflow
+
+        uri = tracking_uri()
+        mlflow.set_tracking_uri(uri)
+        experiment_id = _experiment_id(experiment_name(), uri)
+
+        def log_trial(trial: TrialReport) -> None:
+            name = f"trial {trial.number}"
+            with mlflow.start_run(experiment_id=experiment_id, run_name=name, nested=True):
+                mlflow.log_params(trial.params)
+                mlflow.log_metric(CV_METRIC, trial.score)
+            mlflow.log_metric(f"best_{CV_METRIC}", trial.best_score, step=trial.number)
+
+        with mlflow.start_run(experiment_id=experiment_id, run_name=f"tune {study}"):
+            mlflow.set_tag(STUDY_TAG, study)
+            yield log_trial
 
 
 def make_tracker() -> Tracker | None:

@@ -129,6 +129,7 @@ def _metadata(
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", created),
         "estimator": config.model.estimator,
         "params": config.model.estimator_params(),
+        "params_source": str(config.tuned_from or "settings"),
         "data": {
             "path": str(hold_out.source),
             "sha256": sha256_file(hold_out.source),

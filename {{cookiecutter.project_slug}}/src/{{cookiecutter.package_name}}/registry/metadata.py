@@ -63,6 +63,8 @@ class ModelMetadata(_Strict):
     created_at: str
     estimator: str
     params: dict[str, Any]
+    #: Where ``params`` came from: "settings", or the file ``tune`` wrote.
+    params_source: str = "settings"
     threshold: Annotated[Number, Field(gt=0.0, lt=1.0)]
     #: "campaign_out_of_fold" or "config" (schema 3; version 2 files had only the config's).
     threshold_source: str = "config"
