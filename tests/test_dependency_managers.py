@@ -110,7 +110,10 @@ def test_pyproject_is_one_pep621_project_with_dev_tools_where_the_manager_looks(
         re.split(r"[<>=\[ ]", dep)[0] for dep in dev
     }
     assert ("dev" in pyproject["dependency-groups"]) == (manager != "pip")
-    assert ("optional-dependencies" in meta) == (manager == "pip")
+    extras = meta["optional-dependencies"]
+    assert ({"dev", "ops"} <= set(extras)) == (manager == "pip")
+    # Every manager: shap in the `explain` extra, so a wheel installs it on request.
+    assert {re.split(r"[<>=\[ ]", dep)[0] for dep in extras["explain"]} == {"shap"}
     assert meta["scripts"][project.answers["project_slug"]] == "acme_churn.cli:app"
     # Hatchling builds for pip, uv and Poetry 2; Poetry installs the root package with its
     # own discovery, so it is told where the package is (no second copy of the metadata).

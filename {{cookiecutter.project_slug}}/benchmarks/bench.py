@@ -1,4 +1,8 @@
-"""`make bench`: load-test this project's own service (`serve`) with wrk: one customer, a batch."""
+"""`make bench`: load-test this project's own service (`serve`) with wrk: one customer, a batch.
+
+`/predict?explain=true` runs beside `/predict`: the cost of reasons, and that without them
+a request pays nothing for the feature.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +28,7 @@ HERE = Path(__file__).resolve().parent
 PACKAGE = "{{ cookiecutter.package_name }}"
 INSTALL_WRK = "wrk is not installed: sudo apt-get install -y wrk (macOS: brew install wrk)"
 #: Each endpoint and the customers in one request to it.
-ENDPOINTS = {"/predict": 1, "/predict/batch": 1000}
+ENDPOINTS = {"/predict": 1, "/predict?explain=true": 1, "/predict/batch": 1000}
 Result = dict[str, float]
 
 

@@ -291,6 +291,12 @@ def predict(
     shard_count: Annotated[
         int, typer.Option(min=1, help="Split the input into this many contiguous shards.")
     ] = 1,
+    explain: Annotated[
+        bool,
+        typer.Option(
+            "--explain", help="Add reason_1..reason_3: the columns that raise each score most."
+        ),
+    ] = False,
 ) -> None:
     """Score a file of any size in chunks: customerID, churn_probability, churn (boolean)."""
     from .data.io import BatchReader, BatchWriter
@@ -327,6 +333,7 @@ def predict(
             chunk_size or settings.predict.chunk_size,
             on_rows=lambda rows: progress.update(task, completed=rows),
             shard=shard,
+            explain=explain,
         )
     where = f" (shard {shard.index} of {shard.count})" if shard.count > 1 else ""
     console.print(

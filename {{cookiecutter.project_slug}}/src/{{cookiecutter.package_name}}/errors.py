@@ -19,3 +19,7 @@ class ModelError(ChurnError):
 
 class OutputError(ChurnError):
     """An output file or folder cannot be written (a folder, no permission, a full disk)."""
+
+
+class ExplainError(ChurnError):
+    """A model version cannot be explained here: a library is missing, or its terms are."""

@@ -36,6 +36,8 @@ CASES: list[tuple[str, str, str, dict[str, Any], int]] = [
     ("empty", "GET", "/ready", {}, 503),
     ("ready", "POST", "/predict", {"json": EXAMPLE_CUSTOMER}, 200),
     ("ready", "POST", "/predict", {"json": {**EXAMPLE_CUSTOMER, "tenure": 1.0}}, 200),
+    ("ready", "POST", "/predict", {"json": EXAMPLE_CUSTOMER, "params": {"explain": "true"}}, 200),
+    ("ready", "POST", "/predict", {"json": EXAMPLE_CUSTOMER, "params": {"explain": "maybe"}}, 422),
     ("small", "POST", "/predict", {"json": LARGE}, 413),
     ("ready", "POST", "/predict", {"content": b"a=b", "headers": {"content-type": "text/x"}}, 422),
     ("ready", "POST", "/predict", {"content": b"\xff", "headers": JSON}, 400),

@@ -12,7 +12,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.errors import ModelError
 from {{ cookiecutter.package_name }}.inference.predictor import Predictor
-from {{ cookiecutter.package_name }}.serving.service import ModelService
+from {{ cookiecutter.package_name }}.inference.service import ModelService
 
 
 class FakeModel(Predictor):

@@ -120,7 +120,8 @@ def test_training_writes_the_onnx_file_and_its_checksum(
     assert export["opset"]["ai.onnx"] >= 1
     graph = onnx.load(folder / ONNX_FILE).graph
     assert tuple(node.name for node in graph.input) == FEATURE_COLUMNS
-    assert [node.name for node in graph.output] == ["probabilities"]  # no unused label branch
+    # No unused label branch; a linear model's encoded features, which explanations read.
+    assert [node.name for node in graph.output] == ["probabilities", "features"]
     assert "ONNX Runtime" in (folder / "model_card.md").read_text()
 
 

@@ -13,7 +13,7 @@ from sklearn.pipeline import Pipeline
 from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS
 from ..files import atomic_path
 from ..registry.artifacts import ONNX_FILE
-from .predictor import OUTPUTS, onnx_inputs, onnx_session
+from .predictor import FEATURES, OUTPUTS, onnx_inputs, onnx_session
 
 logger = logging.getLogger(__name__)
 
@@ -154,17 +154,37 @@ def _boosting_compares_like_sklearn(model: Any, boosting: Any) -> None:
             opset.version = max(opset.version, TARGET_OPSET["ai.onnx.ml"])
 
 
+def _expose_features(model: Any) -> list[str]:
+    """Add a linear model's input, the encoded features, as the output ``features``.
+
+    Explanations read it (coefficient x encoded value); scoring asks only for
+    ``probabilities``, so ONNX Runtime does not copy it out then. Returns the outputs to keep.
+    """
+    from onnx import TensorProto, helper
+
+    scores = [node for node in model.graph.node if node.op_type in {"MatMul", "LinearClassifier"}]
+    if len(scores) != 1:
+        return OUTPUTS
+    model.graph.node.append(helper.make_node("Identity", [scores[0].input[0]], [FEATURES]))
+    model.graph.output.append(
+        helper.make_tensor_value_info(FEATURES, TensorProto.DOUBLE, [None, None])
+    )
+    return [*OUTPUTS, FEATURES]
+
+
 def to_onnx(pipeline: Pipeline) -> Any:
     """Return the whole pipeline as an ONNX ``ModelProto``: one input per feature column.
 
     Text columns enter as strings and numbers as float64; the graph imputes, scales,
-    one-hot encodes and scores, and returns only the ``probabilities`` output.
+    one-hot encodes and scores, and returns the ``probabilities`` output (and, for a linear
+    model, its encoded ``features``).
     """
     from onnx.utils import Extractor
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import DoubleTensorType, StringTensorType
     from sklearn.ensemble import HistGradientBoostingClassifier, RandomForestClassifier
     from sklearn.impute import SimpleImputer
+    from sklearn.linear_model import LogisticRegression
     from sklearn.preprocessing import FunctionTransformer
 
     text, number = StringTensorType([None, 1]), DoubleTensorType([None, 1])
@@ -188,21 +208,30 @@ def to_onnx(pipeline: Pipeline) -> Any:
         _forest_compares_like_sklearn(model, pipeline[-1])
     if isinstance(pipeline[-1], HistGradientBoostingClassifier):
         _boosting_compares_like_sklearn(model, pipeline[-1])
+    outputs = _expose_features(model) if isinstance(pipeline[-1], LogisticRegression) else OUTPUTS
     # ONNX Runtime runs every node: drop those that only compute the unused label output.
-    pruned = Extractor(model).extract_model(list(FEATURE_COLUMNS), OUTPUTS)
+    pruned = Extractor(model).extract_model(list(FEATURE_COLUMNS), outputs)
     pruned.ir_version = model.ir_version
     return pruned
 
 
 def max_abs_diff(payload: bytes, pipeline: Pipeline, features: pd.DataFrame) -> float:
-    """Return the largest |ONNX - scikit-learn| churn probability over parsed ``features``."""
+    """Return the largest |ONNX - scikit-learn| churn probability over parsed ``features``.
+
+    A linear model's encoded ``features`` output is compared with the pipeline's too.
+    """
     if features.empty:
         return 0.0
     features = features.loc[:, list(FEATURE_COLUMNS)]
     columns = {column: features[column].to_numpy() for column in FEATURE_COLUMNS}
-    onnx = onnx_session(payload).run(OUTPUTS, onnx_inputs(columns))[0][:, 1]
+    session, inputs = onnx_session(payload), onnx_inputs(columns)
+    onnx = session.run(OUTPUTS, inputs)[0][:, 1]
     reference = pipeline.predict_proba(features)[:, 1]
-    return float(np.max(np.abs(onnx.astype(np.float64) - reference)))
+    diff = np.max(np.abs(onnx.astype(np.float64) - reference))
+    if FEATURES in {output.name for output in session.get_outputs()}:
+        [encoded] = session.run([FEATURES], inputs)
+        diff = max(diff, np.max(np.abs(encoded - pipeline[:-1].transform(features))))
+    return float(diff)
 
 
 def _fall_back(path: Path, reason: str) -> dict[str, Any]:

@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any, ClassVar, Literal
 import numpy as np
 
 from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS
-from ..errors import ModelError
+from ..errors import ExplainError, ModelError
 from ..registry.artifacts import load_model, read_metadata, version_folder
 from ..registry.manifest import verified_bytes
+from .explain import EXTRA, Explanation, LinearExplainer, TreeExplainer
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -23,6 +24,8 @@ logger = logging.getLogger(__name__)
 Backend = Literal["onnx", "sklearn"]
 #: The exported graph reads one input per feature column and returns this output.
 OUTPUTS = ["probabilities"]
+#: A linear model's graph also returns its encoded features, read only to explain.
+FEATURES = "features"
 #: One sequence of values per feature column; a blank TotalCharges is None or NaN.
 Columns = Mapping[str, Sequence[Any] | np.ndarray]
 
@@ -75,13 +78,29 @@ class Predictor(ABC):
     def predict_columns(self, columns: Columns) -> np.ndarray:
         """Return the churn probability of each customer given one sequence per feature."""
 
+    def explain_columns(self, columns: Columns) -> Explanation:
+        """Return each customer's contribution per feature column (``ExplainError`` if none)."""
+        raise ExplainError(f"{type(self).__name__} cannot explain its scores")
+
     def predict_records(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
         """Return the churn probability of each customer record (feature name -> value)."""
-        return self.predict_columns({c: [record[c] for record in records] for c in FEATURE_COLUMNS})
+        return self.predict_columns(_record_columns(records))
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
         """Return the churn probability of each row of a parsed raw frame."""
         return self.predict_columns({c: frame[c].to_numpy() for c in FEATURE_COLUMNS})
+
+    def explain_records(self, records: Sequence[Mapping[str, Any]]) -> Explanation:
+        """Explain each customer record (feature name -> value)."""
+        return self.explain_columns(_record_columns(records))
+
+    def explain_frame(self, frame: pd.DataFrame) -> Explanation:
+        """Explain each row of a parsed raw frame."""
+        return self.explain_columns({c: frame[c].to_numpy() for c in FEATURE_COLUMNS})
+
+
+def _record_columns(records: Sequence[Mapping[str, Any]]) -> Columns:
+    return {c: [record[c] for record in records] for c in FEATURE_COLUMNS}
 
 
 class OnnxPredictor(Predictor):
@@ -89,15 +108,50 @@ class OnnxPredictor(Predictor):
 
     backend = "onnx"
 
-    def __init__(self, metadata: dict[str, Any], session: Any) -> None:
-        """Score with ``session``, the whole pipeline exported by skl2onnx."""
+    def __init__(
+        self, metadata: dict[str, Any], session: Any, directory: Path | None = None
+    ) -> None:
+        """Score with ``session``, the whole pipeline exported by skl2onnx, from ``directory``."""
         super().__init__(metadata)
         self.session = session
+        self.directory = directory
+        self._reference: SklearnPredictor | None = None
+        self._linear: LinearExplainer | None = None
 
     def predict_columns(self, columns: Columns) -> np.ndarray:
         """Return the churn probability of each customer given one sequence per feature."""
         churn: np.ndarray = self.session.run(OUTPUTS, onnx_inputs(columns))[0][:, 1]
         return churn.astype(np.float64)
+
+    def explain_columns(self, columns: Columns) -> Explanation:
+        """Explain a linear model from the graph's encoded features; others with scikit-learn.
+
+        The graph's ``features`` output is computed only here, so scoring never pays for it.
+        """
+        terms = self.metadata.get("explain")
+        if terms and FEATURES in {output.name for output in self.session.get_outputs()}:
+            self._linear = self._linear or LinearExplainer(terms)
+            [encoded] = self.session.run([FEATURES], onnx_inputs(columns))
+            return self._linear(encoded)
+        return self._scikit_learn().explain_columns(columns)
+
+    def _scikit_learn(self) -> SklearnPredictor:
+        """Return the version's scikit-learn pipeline as a predictor, loaded on first use."""
+        if self._reference is None:
+            estimator = self.metadata["estimator"]
+            if self.directory is None:
+                raise ExplainError(f"cannot explain this {estimator} model: its folder is unknown")
+            try:
+                loaded = load_model(self.directory)
+            except ImportError:
+                raise ExplainError(
+                    f"explaining a {estimator} model needs scikit-learn and shap: "
+                    f"install the `{EXTRA}` extra"
+                ) from None
+            except ModelError as exc:
+                raise ExplainError(str(exc)) from None
+            self._reference = SklearnPredictor(loaded.metadata, loaded.pipeline)
+        return self._reference
 
 
 class SklearnPredictor(Predictor):
@@ -109,14 +163,35 @@ class SklearnPredictor(Predictor):
         """Score with the fitted ``pipeline``."""
         super().__init__(metadata)
         self.pipeline = pipeline
+        self._linear: LinearExplainer | None = None
+        self._trees: TreeExplainer | None = None
 
     def predict_columns(self, columns: Columns) -> np.ndarray:
         """Return the churn probability of each customer given one sequence per feature."""
-        import pandas as pd
-
-        kinds = {c: object if c in CATEGORICAL_FEATURES else np.float64 for c in FEATURE_COLUMNS}
-        frame = pd.DataFrame({c: np.asarray(columns[c], dtype=kinds[c]) for c in FEATURE_COLUMNS})
+        frame = _frame(columns)
         return np.asarray(self.pipeline.predict_proba(frame)[:, 1], dtype=np.float64)
+
+    def explain_columns(self, columns: Columns) -> Explanation:
+        """Explain a linear model exactly from its terms; a tree model with shap."""
+        frame, terms = _frame(columns), self.metadata.get("explain")
+        if terms:
+            self._linear = self._linear or LinearExplainer(terms)
+            return self._linear(self.pipeline[:-1].transform(frame))
+        if hasattr(self.pipeline[-1], "coef_"):
+            raise ExplainError(
+                f"model {self.version} has no linear terms in its metadata; train again"
+            )
+        if self._trees is None:
+            self._trees = TreeExplainer(self.pipeline)
+        return self._trees(frame)
+
+
+def _frame(columns: Columns) -> pd.DataFrame:
+    """Return the columns as the frame the pipeline was fitted on: text, or float64 numbers."""
+    import pandas as pd
+
+    kinds = {c: object if c in CATEGORICAL_FEATURES else np.float64 for c in FEATURE_COLUMNS}
+    return pd.DataFrame({c: np.asarray(columns[c], dtype=kinds[c]) for c in FEATURE_COLUMNS})
 
 
 def _load_session(directory: Path, name: str, manifest: dict[str, str], threads: int) -> Any:
@@ -155,4 +230,5 @@ def load_predictor(models_dir: Path, *, threads: int = 1) -> Predictor:
         )
         loaded = load_model(directory)
         return SklearnPredictor(loaded.metadata, loaded.pipeline)
-    return OnnxPredictor(metadata, _load_session(directory, export["file"], manifest, threads))
+    session = _load_session(directory, export["file"], manifest, threads)
+    return OnnxPredictor(metadata, session, directory)

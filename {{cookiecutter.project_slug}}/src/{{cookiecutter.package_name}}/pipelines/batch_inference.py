@@ -14,12 +14,18 @@ from ..data.io import BatchReader, BatchWriter
 from ..data.load import parse_raw
 from ..data.schema import ID_COLUMN
 from ..errors import DataError
+from ..inference.explain import TOP
 from ..inference.predictor import load_predictor
 from ..models.predict import churn_labels
 
 #: The output columns: ``churn`` is a boolean, as in the API's JSON answers.
 OUTPUT_SCHEMA = pa.schema(
     [(ID_COLUMN, pa.string()), ("churn_probability", pa.float64()), ("churn", pa.bool_())]
+)
+#: With ``explain``: the columns that raise each score most, largest first (null if fewer).
+REASON_COLUMNS = [f"reason_{k}" for k in range(1, TOP + 1)]
+EXPLAIN_SCHEMA = pa.schema(
+    [*OUTPUT_SCHEMA, *(pa.field(name, pa.string()) for name in REASON_COLUMNS)]
 )
 
 
@@ -68,8 +74,12 @@ def score_file(
     on_rows: Callable[[int], None] = _noop,
     threads: int = 0,
     shard: Shard = Shard(),
+    explain: bool = False,
 ) -> BatchResult:
     """Write ``customerID, churn_probability, churn`` for every row of a raw-format file.
+
+    With ``explain``, also ``reason_1`` to ``reason_3``: the feature columns whose values
+    raise the customer's score most above the average customer's (empty where fewer do).
 
     Input and output are CSV or Parquet, as ``reader`` and ``writer`` found by extension.
     The input is streamed ``chunk_size`` rows at a time with pyarrow, so memory stays
@@ -86,7 +96,8 @@ def score_file(
     predictor = load_predictor(models_dir, threads=threads)
     first_row, batches = _shard_batches(reader, chunk_size, shard)
     rows = 0
-    with writer.open(OUTPUT_SCHEMA) as write:
+    schema = EXPLAIN_SCHEMA if explain else OUTPUT_SCHEMA
+    with writer.open(schema) as write:
         for batch in batches:
             raw = batch.to_pandas()
             raw.index = pd.RangeIndex(first_row + rows, first_row + rows + len(raw))
@@ -97,7 +108,11 @@ def score_file(
                 "churn_probability": np.round(probabilities, 6),
                 "churn": churn_labels(probabilities, predictor.threshold),
             }
-            write(pa.RecordBatch.from_pydict(output, schema=OUTPUT_SCHEMA))
+            if explain:
+                output.update(
+                    zip(REASON_COLUMNS, predictor.explain_frame(frame).top(), strict=True)
+                )
+            write(pa.RecordBatch.from_pydict(output, schema=schema))
             rows += len(frame)
             on_rows(rows)
     return BatchResult(

@@ -14,6 +14,7 @@ from .. import __version__
 from ..config import Config
 from ..data.load import split_xy
 from ..files import check_writable_dir, sha256_file, write_text
+from ..inference.explain import linear_terms
 from ..inference.onnx_export import export_onnx
 from ..models.campaign import best_threshold
 from ..models.train import fit_pipeline, out_of_fold
@@ -124,7 +125,7 @@ def _metadata(
     config: Config, hold_out: HoldOut, name: str, created: time.struct_time
 ) -> dict[str, Any]:
     return {
-        "schema_version": 3,
+        "schema_version": 4,
         "model_version": name,
         "created_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", created),
         "estimator": config.model.estimator,
@@ -196,6 +197,7 @@ def fit_and_save(
             "threshold_source": source,
             "metrics": evaluation.metrics,
             "onnx": onnx_export,
+            "explain": linear_terms(pipeline, split_xy(train)[0]),
         }
         saved = save_model(pipeline, metadata, build)
         write_text(build / MODEL_CARD_FILE, render_model_card(saved))

@@ -55,10 +55,26 @@ class SplitInfo(_Strict):
     seed: int
 
 
+class LinearTerms(_Strict):
+    """What explains a linear model exactly, one entry per encoded feature (schema 4)."""
+
+    columns: list[str] = Field(description="The feature column each encoded feature comes from.")
+    coefficients: list[Number]
+    means: list[Number] = Field(description="Each encoded feature's mean on the training split.")
+    intercept: Number
+
+    @model_validator(mode="after")
+    def _aligned(self) -> LinearTerms:
+        """Require one coefficient and one mean per encoded feature."""
+        if not len(self.columns) == len(self.coefficients) == len(self.means):
+            raise ValueError("columns, coefficients and means differ in length")
+        return self
+
+
 class ModelMetadata(_Strict):
     """Everything recorded about one model version (``metadata.json``)."""
 
-    schema_version: Literal[2, 3]
+    schema_version: Literal[2, 3, 4]
     model_version: Annotated[str, Field(pattern=VERSION_PATTERN)]
     created_at: str
     estimator: str
@@ -76,6 +92,8 @@ class ModelMetadata(_Strict):
     library_versions: dict[str, str]
     model_file: FileName
     onnx: OnnxExport
+    #: A linear model's terms, which explain its scores (schema 4; None for tree models).
+    explain: LinearTerms | None = None
 
     @field_validator("metrics")
     @classmethod

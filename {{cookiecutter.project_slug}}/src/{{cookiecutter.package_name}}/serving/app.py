@@ -17,12 +17,12 @@ from swagger_ui_bundle import swagger_ui_path
 from .. import __version__
 from ..config import Config, load_config
 from ..inference.predictor import load_predictor
+from ..inference.service import Loader, ModelService
 from ..logs import configure_logging
 from ..monitoring.score_log import ScoreLog
 from .deps import AppState
 from .observability import ObservabilityMiddleware, ServiceMetrics
 from .routes import batch_router, router
-from .service import Loader, ModelService
 
 logger = logging.getLogger(__name__)
 DOCS_ASSETS = "/docs/assets"

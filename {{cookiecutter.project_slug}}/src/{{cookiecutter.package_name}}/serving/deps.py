@@ -9,9 +9,9 @@ from fastapi import Depends, HTTPException, Request
 
 from ..config import ServingConfig
 from ..inference.predictor import Predictor
+from ..inference.service import ModelService
 from ..monitoring.score_log import ScoreLog
 from .observability import ServiceMetrics
-from .service import ModelService
 
 
 @dataclass(frozen=True)

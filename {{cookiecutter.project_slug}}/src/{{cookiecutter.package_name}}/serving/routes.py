@@ -2,11 +2,12 @@
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Request, Response
+from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from ..data.schema import ID_COLUMN
+from ..errors import ExplainError
 from .deps import AppState, ModelDep, StateDep
 from .schemas import (
     BatchItem,
@@ -29,6 +30,7 @@ _BODY_ERRORS: dict[int | str, Any] = {
     422: {"model": ErrorBody, "description": "Invalid body; each error's `loc` names the field."},
     **_NO_MODEL,
 }
+_EXPLAIN: dict[int | str, Any] = {501: {"model": ErrorBody, "description": "Cannot explain."}}
 
 
 def _score(
@@ -48,16 +50,26 @@ def _score(
     "/predict",
     tags=["predictions"],
     summary="Predict churn for one customer",
-    responses=_BODY_ERRORS,
+    responses={**_BODY_ERRORS, **_EXPLAIN},
 )
-def predict(customer: Annotated[Customer, Body()], state: StateDep, model: ModelDep) -> Prediction:
+def predict(
+    customer: Annotated[Customer, Body()],
+    state: StateDep,
+    model: ModelDep,
+    explain: Annotated[bool, Query(description="Add `reasons` and `baseline`.")] = False,
+) -> Prediction:
     """Score one customer given in the raw Telco columns (without Churn)."""
     [probability], [churn] = _score(state, model, [customer])
+    try:
+        explained = model.explain_records([customer]).fields(0) if explain else {}
+    except ExplainError as exc:
+        raise HTTPException(501, str(exc)) from None
     return Prediction(
         customerID=customer.get(ID_COLUMN),
         churn_probability=probability,
         churn=churn,
         model_version=model.version,
+        **explained,
     )
 
 

@@ -16,6 +16,7 @@ from ..data.schema import (
     INTEGER_COLUMNS,
     NUMERIC_RANGES,
 )
+from ..inference.explain import BASELINE, REASONS, Reason
 
 ID_MAX_LENGTH = 64
 
@@ -76,6 +77,8 @@ class Prediction(_Body):
     churn_probability: float = Field(ge=0.0, le=1.0)
     churn: bool = Field(description="churn_probability >= the decision threshold.")
     model_version: str
+    reasons: list[Reason] | None = Field(default=None, description=REASONS)
+    baseline: float | None = Field(default=None, description=BASELINE)
 
 
 class BatchItem(TypedDict):

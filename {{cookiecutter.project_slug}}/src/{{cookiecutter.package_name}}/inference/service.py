@@ -9,8 +9,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 from ..errors import ChurnError
-from ..inference.predictor import Predictor
 from ..registry.store import production_version
+from .predictor import Predictor
 
 logger = logging.getLogger(__name__)
 
