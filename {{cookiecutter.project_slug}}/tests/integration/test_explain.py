@@ -81,16 +81,26 @@ def test_reasons_and_baseline_add_up_to_the_logit(
     assert total == pytest.approx(decision, abs=1e-6)
 
 
-def test_a_contribution_is_the_coefficient_times_the_centred_value(
+def test_a_contribution_is_the_coefficient_times_the_encoded_value(
     models_dir: Path, features: pd.DataFrame
 ) -> None:
     pipeline = load_model(models_dir).pipeline
     terms = load_predictor(models_dir).metadata["explain"]
     [index] = [i for i, column in enumerate(terms["columns"]) if column == "tenure"]
     encoded = pipeline[:-1].transform(features.head(3))[:, index]
-    expected = pipeline[-1].coef_[0, index] * (encoded - terms["means"][index])
+    expected = pipeline[-1].coef_[0, index] * encoded
     explanation = load_predictor(models_dir).explain_frame(features.head(3))
     assert explanation.contributions[:, FEATURE_COLUMNS.index("tenure")] == pytest.approx(expected)
+    # A categorical column: the coefficient of the customer's level (the others' are 0).
+    level = features["Contract"].iloc[0]
+    [index] = [
+        i
+        for i, name in enumerate(pipeline[0].get_feature_names_out())
+        if name == f"Contract_{level}"
+    ]
+    column = explanation.contributions[0, FEATURE_COLUMNS.index("Contract")]
+    assert column == pytest.approx(pipeline[-1].coef_[0, index])
+    assert explanation.baseline[0] == pytest.approx(pipeline[-1].intercept_[0])
 
 
 def test_top_reasons_are_the_largest_positive_contributions() -> None:
@@ -176,7 +186,7 @@ def test_older_metadata_without_terms_still_loads_and_explains_no_reasons(
 
 def test_terms_of_different_lengths_are_refused() -> None:
     with pytest.raises(ValueError, match="length"):
-        LinearTerms(columns=["tenure"], coefficients=[1.0, 2.0], means=[0.0], intercept=0.0)
+        LinearTerms(columns=["tenure"], coefficients=[1.0, 2.0], intercept=0.0)
 
 
 def fitted(name: str, features: pd.DataFrame, raw_frame: pd.DataFrame) -> SklearnPredictor:

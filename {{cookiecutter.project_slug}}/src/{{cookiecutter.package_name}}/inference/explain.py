@@ -25,8 +25,8 @@ Scale = Literal["log_odds", "probability"]
 #: The API's descriptions of an explanation's fields (``?explain=true``).
 REASONS = "explain=true: every feature column's contribution to the score, largest first."
 BASELINE = (
-    "explain=true: the score of the average training customer. baseline + contributions = "
-    "logit(churn_probability); for a random forest, = churn_probability."
+    "explain=true: the model's intercept (a tree model: its mean training score). baseline "
+    "+ contributions = logit(churn_probability); for a random forest, = churn_probability."
 )
 
 
@@ -43,8 +43,8 @@ class Explanation:
 
     ``baseline + contributions.sum(axis=1)`` is the model's score on ``scale``: the logit
     of the churn probability (logistic regression, gradient boosting) or the probability
-    itself (random forest). The baseline is the score of the average training customer, so
-    a positive contribution is a column whose value raises this customer's score above it.
+    itself (random forest). The baseline is the linear model's intercept, or a tree model's
+    mean training score; a positive contribution is a column whose value raises the score.
     """
 
     contributions: np.ndarray  # (customers, len(FEATURE_COLUMNS)), in FEATURE_COLUMNS order
@@ -95,20 +95,18 @@ def encoded_columns(preprocessor: Any) -> list[str]:
     return columns
 
 
-def linear_terms(pipeline: Any, features: pd.DataFrame) -> dict[str, Any] | None:
+def linear_terms(pipeline: Any) -> dict[str, Any] | None:
     """Return what explains a fitted linear pipeline exactly (None for a tree model).
 
-    Stored in the version's metadata: the coefficients, intercept and training means of
-    the encoded features, and the feature column each encoded feature comes from.
+    Stored in the version's metadata: the coefficients and intercept, and the feature
+    column each encoded feature comes from.
     """
     model = pipeline[-1]
     if not hasattr(model, "coef_"):
         return None
-    encoded = np.asarray(pipeline[:-1].transform(features), dtype=np.float64)
     return {
         "columns": encoded_columns(pipeline[0]),
         "coefficients": model.coef_[0].tolist(),
-        "means": encoded.mean(axis=0).tolist(),
         "intercept": float(model.intercept_[0]),
     }
 
@@ -121,22 +119,22 @@ def _owners(columns: Sequence[str]) -> np.ndarray:
 
 
 class LinearExplainer:
-    """Explain a logistic regression exactly: coefficient x (encoded value - training mean).
+    """Explain a logistic regression exactly: coefficient x encoded value, summed per column.
 
-    The baseline is intercept + coefficients . means, so baseline + the contributions is
-    the model's logit, to rounding.
+    The numbers are standardised (their contribution is 0 at the training mean); a level of
+    a categorical column contributes its coefficient. The baseline is the intercept, so
+    baseline + the contributions is the model's logit, to rounding.
     """
 
     def __init__(self, terms: Mapping[str, Any]) -> None:
         """Keep the terms (``linear_terms``) as arrays, ready for every call."""
         self.coefficients = np.asarray(terms["coefficients"], dtype=np.float64)
-        self.means = np.asarray(terms["means"], dtype=np.float64)
-        self.baseline = float(terms["intercept"]) + float(self.means @ self.coefficients)
+        self.baseline = float(terms["intercept"])
         self.owners = _owners(terms["columns"])
 
     def __call__(self, encoded: np.ndarray) -> Explanation:
         """Explain each row of the encoded features."""
-        parts = (np.asarray(encoded, dtype=np.float64) - self.means) * self.coefficients
+        parts = np.asarray(encoded, dtype=np.float64) * self.coefficients
         return Explanation(parts @ self.owners, np.full(len(parts), self.baseline), "log_odds")
 
 

@@ -197,7 +197,7 @@ def fit_and_save(
             "threshold_source": source,
             "metrics": evaluation.metrics,
             "onnx": onnx_export,
-            "explain": linear_terms(pipeline, split_xy(train)[0]),
+            "explain": linear_terms(pipeline),
         }
         saved = save_model(pipeline, metadata, build)
         write_text(build / MODEL_CARD_FILE, render_model_card(saved))

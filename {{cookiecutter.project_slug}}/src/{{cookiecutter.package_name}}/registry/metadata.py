@@ -60,14 +60,13 @@ class LinearTerms(_Strict):
 
     columns: list[str] = Field(description="The feature column each encoded feature comes from.")
     coefficients: list[Number]
-    means: list[Number] = Field(description="Each encoded feature's mean on the training split.")
     intercept: Number
 
     @model_validator(mode="after")
     def _aligned(self) -> LinearTerms:
-        """Require one coefficient and one mean per encoded feature."""
-        if not len(self.columns) == len(self.coefficients) == len(self.means):
-            raise ValueError("columns, coefficients and means differ in length")
+        """Require one coefficient per encoded feature."""
+        if len(self.columns) != len(self.coefficients):
+            raise ValueError("columns and coefficients differ in length")
         return self
 
 
