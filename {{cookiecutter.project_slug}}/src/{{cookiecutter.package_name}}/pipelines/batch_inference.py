@@ -79,7 +79,7 @@ def score_file(
     """Write ``customerID, churn_probability, churn`` for every row of a raw-format file.
 
     With ``explain``, also ``reason_1`` to ``reason_3``: the feature columns whose values
-    raise the customer's score most above the average customer's (empty where fewer do).
+    raise the customer's score most (empty where fewer raise it; ``inference/explain.py``).
 
     Input and output are CSV or Parquet, as ``reader`` and ``writer`` found by extension.
     The input is streamed ``chunk_size`` rows at a time with pyarrow, so memory stays
