@@ -5,8 +5,9 @@ Prints, measured in this run on this machine:
     any bake) and, given its template (--ccds DIR or URL), cookiecutter-data-science, baked
     with its own `ccds` command as its users do (its v2 template needs ccds' patches);
   - per manager: bake time with its environment (lock, .venv, git) and the .venv size, the
-    default (pip) bake against its targets (TARGETS), and the size `make test` adds when it
-    installs the `ops` group (the API fuzzer and the infrastructure linters);
+    default (pip) bake against its targets (TARGETS) and against a venv of the runtime alone
+    (the project without its dev tools), and the size `make test` adds when it installs the
+    `ops` group (MkDocs, the API fuzzer and the infrastructure linters);
   - the serving runtime the Dockerfile builds (its lean and full builder stages, run in plain
     folders as the slow tier does) and its size against the project's .venv, and the API's
     start-up imports from it, read-only as in the image, with its bytecode and without;
@@ -198,6 +199,22 @@ def serving_runtime(project: Path, work: Path) -> dict[str, float]:
     return sizes
 
 
+def runtime_only(project: Path, work: Path) -> float:
+    """Return the MiB of a venv holding only the project and its runtime dependencies.
+
+    The floor of any `.venv` of the project: the dev tools come on top of it.
+    """
+    venv = work / "runtime-only"
+    for args in (
+        [sys.executable, "-m", "venv", str(venv)],
+        [venv / "bin" / "python", "-m", "pip", "install", "--no-compile", "--quiet", project],
+    ):
+        proc = run(args, cwd=work, env=tool_env(), timeout=1800)
+        if proc.returncode != 0:
+            raise SystemExit(outcome(proc)[-1500:])
+    return tree_size_mb(venv)
+
+
 def verdict(manager: str, seconds: float, mib: float) -> str:
     """Return the bake against its targets (TARGETS), or nothing for a manager without any."""
     if manager not in TARGETS:
@@ -251,6 +268,12 @@ def main() -> None:
             size = tree_size_mb(project / ".venv")
             checked = verdict(manager, seconds, size)
             print(f"  {manager:6} {seconds:6.1f} s   .venv {size:5.0f} MiB{checked}")
+            if manager == "pip":
+                floor_mib = runtime_only(project, work)
+                print(
+                    f"  {'':6} its runtime alone (`pip install .`, no dev tools): .venv"
+                    f" {floor_mib:5.0f} MiB ({floor_mib * 2**20 / 10**6:.0f} MB)"
+                )
             projects[manager] = (project, size)
             bakes[manager] = seconds
         index = 0.0

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import numpy as np
-import pandas as pd
-from sklearn.pipeline import Pipeline
 
 from ..data.schema import FEATURE_COLUMNS
+
+if TYPE_CHECKING:  # batch scoring imports churn_labels, and needs no scikit-learn (2 s)
+    import pandas as pd
+    from sklearn.pipeline import Pipeline
 
 
 def predict_proba(model: Pipeline, features: pd.DataFrame) -> np.ndarray:
