@@ -154,7 +154,7 @@ def start_imports(venv: Path, package: str, work: Path) -> tuple[float, float]:
     already), as if the build had written none.
     """
     python = venv / "bin" / "python"
-    code = f"import {package}.cli, {package}.serving.app, {package}.serving.server"
+    code = f"import granian, {package}.cli, {package}.serving.app"
     env = {**tool_env(), "PYTHONDONTWRITEBYTECODE": "1"}
     found = []
     for cold in (False, True):
