@@ -116,9 +116,12 @@ def batch(package: str, rows: int, folder: Path) -> tuple[float, float]:
     frame = load.load_raw(csv, require_target=False)
     columns = {column: frame[column].to_numpy() for column in schema.FEATURE_COLUMNS}
     model = predictor.load_predictor(Path("models"), threads=0)  # as batch: every core
-    start = time.perf_counter()
-    model.predict_columns(columns)
-    return cli_rate, rows / (time.perf_counter() - start)
+    seconds = []
+    for _ in range(3):  # the best of 3 calls: one call's time varies by half here
+        start = time.perf_counter()
+        model.predict_columns(columns)
+        seconds.append(time.perf_counter() - start)
+    return cli_rate, rows / min(seconds)
 
 
 def verdict(ratio: float, target: float) -> str:
