@@ -1,4 +1,6 @@
 import shutil
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -275,3 +277,16 @@ def test_the_cli_output_equals_the_predictor_output(
     expected = predictor.predict_frame(load_raw(settings.data.raw_path)).round(6)
     scored = read_output(output)
     assert scored["churn_probability"].to_numpy() == pytest.approx(expected, abs=1e-12)
+
+
+def test_batch_scoring_imports_no_scikit_learn() -> None:
+    # `predict` scores with ONNX Runtime: importing scikit-learn would add 2 s to every run.
+    code = (
+        "import sys; import {{ cookiecutter.package_name }}.cli, "
+        "{{ cookiecutter.package_name }}.pipelines.batch_inference; "
+        "print(sorted({name.split('.')[0] for name in sys.modules} & {'sklearn', 'scipy'}))"
+    )
+    imported = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert imported.stdout.strip() == "[]"
