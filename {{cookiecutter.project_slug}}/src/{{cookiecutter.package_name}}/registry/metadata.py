@@ -18,7 +18,8 @@ Number = Annotated[float, Field(strict=True, allow_inf_nan=False)]
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # No protected namespace: pydantic before 2.10 warns about `model_version` and `model_file`.
+    model_config = ConfigDict(extra="forbid", frozen=True, protected_namespaces=())
 
 
 class OnnxExport(_Strict):
