@@ -3,6 +3,8 @@
 import importlib.util
 import json
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -233,6 +235,34 @@ def test_the_api_answers_501_when_it_cannot_explain(
         assert answer.status_code == 501
         assert isinstance(answer.json()["detail"], str)
         assert client.post("/predict", json=EXAMPLE_CUSTOMER).status_code == 200
+
+
+def test_an_explanation_in_progress_holds_up_no_other_request(
+    serve: ServeFactory, models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """An explanation runs in a worker thread (a tree model's first one loads shap), so the
+    event loop answers /health and /predict while it is still in progress."""
+    started, release = threading.Event(), threading.Event()
+    explain = Predictor.explain_records
+
+    def held(self: Predictor, records: Any) -> Explanation:
+        started.set()
+        release.wait(timeout=30)  # on the event loop, this would hold every request up
+        return explain(self, records)
+
+    monkeypatch.setattr(Predictor, "explain_records", held)
+    with serve(models_dir) as client, ThreadPoolExecutor(1) as pool:
+        explained = pool.submit(client.post, "/predict?explain=true", json=EXAMPLE_CUSTOMER)
+        assert started.wait(timeout=30)
+        health = client.get("/health")
+        predicted = client.post("/predict", json=EXAMPLE_CUSTOMER)
+        in_progress = not explained.done()
+        release.set()
+        answer = explained.result(timeout=30)
+    assert (health.status_code, predicted.status_code) == (200, 200)
+    assert in_progress
+    assert answer.status_code == 200
+    assert answer.json()["reasons"]
 
 
 def test_the_onnx_graph_is_asked_for_features_only_to_explain(models_dir: Path) -> None:
