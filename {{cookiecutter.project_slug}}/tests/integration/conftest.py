@@ -6,10 +6,13 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -116,6 +119,39 @@ def served(
 
     with serve_process(["--config", str(config)], env, folder, ready or loaded) as (_, base):
         yield base
+
+
+@contextmanager
+def held_request(
+    client: TestClient,
+    monkeypatch: pytest.MonkeyPatch,
+    owner: type,
+    method: str,
+    path: str,
+    **request: Any,
+) -> Iterator[Future[httpx.Response]]:
+    """POST ``request`` to ``path`` and hold it inside ``owner.method``; yield its answer's future.
+
+    Inside the block that call is in progress; leaving the block lets it finish. A request
+    sent inside the block is answered only if the held call runs in a worker thread: on the
+    event loop it would hold every request up (until the 30 s hold runs out).
+    """
+    started, release = threading.Event(), threading.Event()
+    original = getattr(owner, method)
+
+    def held(self: object, *args: Any) -> Any:
+        started.set()
+        release.wait(timeout=30)
+        return original(self, *args)
+
+    monkeypatch.setattr(owner, method, held)
+    with ThreadPoolExecutor(1) as pool:
+        answer = pool.submit(client.post, path, **request)
+        assert started.wait(timeout=30), f"{owner.__name__}.{method} was not called"
+        try:
+            yield answer
+        finally:
+            release.set()
 
 
 def _serve(models_dir: Path, **settings: object) -> TestClient:

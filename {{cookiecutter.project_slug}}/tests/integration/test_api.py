@@ -5,13 +5,10 @@ from __future__ import annotations
 import json
 import logging
 import shutil
-import threading
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import pytest
 from fastapi.testclient import TestClient
 
@@ -20,14 +17,13 @@ from {{ cookiecutter.package_name }}.data.examples import (
     NEW_CUSTOMER,
 )
 from {{ cookiecutter.package_name }}.inference.predictor import (
-    Columns,
     SklearnPredictor,
     load_predictor,
 )
 from {{ cookiecutter.package_name }}.registry.artifacts import load_model
 from {{ cookiecutter.package_name }}.serving.app import create_app
 
-from .conftest import serving_config
+from .conftest import held_request, serving_config
 
 CUSTOMER: dict[str, Any] = dict(EXAMPLE_CUSTOMER)
 ServeFactory = Callable[..., TestClient]  # the `serve` fixture
@@ -70,25 +66,16 @@ def test_the_scikit_learn_fallback_scores_in_a_worker_thread(
     a worker thread: /health is answered while a score is still in progress."""
     loaded = load_model(models_dir)
     expected = load_predictor(models_dir).predict_records([CUSTOMER])[0]
-    started, release = threading.Event(), threading.Event()
-    score = SklearnPredictor.predict_columns
-
-    def held(self: SklearnPredictor, columns: Columns) -> np.ndarray:
-        started.set()
-        release.wait(timeout=30)  # on the event loop, this would hold every request up
-        return score(self, columns)
-
-    monkeypatch.setattr(SklearnPredictor, "predict_columns", held)
     app = create_app(
         serving_config(models_dir),
         loader=lambda _: SklearnPredictor(loaded.metadata, loaded.pipeline),
     )
-    with TestClient(app) as client, ThreadPoolExecutor(1) as pool:
-        scored = pool.submit(client.post, "/predict", json=CUSTOMER)
-        assert started.wait(timeout=30)
-        health = client.get("/health")
-        in_progress = not scored.done()
-        release.set()
+    with TestClient(app) as client:
+        with held_request(
+            client, monkeypatch, SklearnPredictor, "predict_columns", "/predict", json=CUSTOMER
+        ) as scored:
+            health = client.get("/health")
+            in_progress = not scored.done()
         answer = scored.result(timeout=30)
         backend = client.get("/model").json()["backend"]
     assert health.status_code == 200

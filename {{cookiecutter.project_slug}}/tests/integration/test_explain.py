@@ -3,8 +3,6 @@
 import importlib.util
 import json
 import sys
-import threading
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +43,7 @@ from {{ cookiecutter.package_name }}.registry.metadata import LinearTerms
 from tests.conftest import SMALL_ESTIMATORS
 from tests.model_files import edit_metadata
 
-from .conftest import ServeFactory
+from .conftest import ServeFactory, held_request
 
 HAS_SHAP = importlib.util.find_spec("shap") is not None
 
@@ -242,23 +240,21 @@ def test_an_explanation_in_progress_holds_up_no_other_request(
 ) -> None:
     """An explanation runs in a worker thread (a tree model's first one loads shap), so the
     event loop answers /health and /predict while it is still in progress."""
-    started, release = threading.Event(), threading.Event()
-    explain = Predictor.explain_records
-
-    def held(self: Predictor, records: Any) -> Explanation:
-        started.set()
-        release.wait(timeout=30)  # on the event loop, this would hold every request up
-        return explain(self, records)
-
-    monkeypatch.setattr(Predictor, "explain_records", held)
-    with serve(models_dir) as client, ThreadPoolExecutor(1) as pool:
-        explained = pool.submit(client.post, "/predict?explain=true", json=EXAMPLE_CUSTOMER)
-        assert started.wait(timeout=30)
+    with (
+        serve(models_dir) as client,
+        held_request(
+            client,
+            monkeypatch,
+            Predictor,
+            "explain_records",
+            "/predict?explain=true",
+            json=EXAMPLE_CUSTOMER,
+        ) as explained,
+    ):
         health = client.get("/health")
         predicted = client.post("/predict", json=EXAMPLE_CUSTOMER)
         in_progress = not explained.done()
-        release.set()
-        answer = explained.result(timeout=30)
+    answer = explained.result(timeout=30)
     assert (health.status_code, predicted.status_code) == (200, 200)
     assert in_progress
     assert answer.status_code == 200
