@@ -1,3 +1,4 @@
+from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
@@ -65,6 +66,27 @@ def test_target_is_optional_when_not_required(raw_frame: pd.DataFrame) -> None:
 def test_a_missing_column_is_named(raw_frame: pd.DataFrame) -> None:
     with pytest.raises(DataError, match=r"missing column.*'Contract'"):
         parse_raw(raw_frame.drop(columns="Contract"))
+
+
+@pytest.mark.parametrize(
+    ("edit", "named"),
+    [
+        (lambda text: text.replace(",", ";"), "the header is one column split by ';'"),
+        (
+            lambda text: text.replace("customerID", "customerid", 1),
+            "'customerID' (found 'customerid': names are case-sensitive)",
+        ),
+    ],
+    ids=["semicolons", "lower-case"],
+)
+def test_a_header_in_another_shape_says_what_to_fix(
+    published: Path, tmp_path: Path, edit: Callable[[str], str], named: str
+) -> None:
+    path = tmp_path / "customers.csv"
+    path.write_text(edit(published.read_text()))
+    with pytest.raises(DataError) as refused:
+        load_raw(path)
+    assert named in str(refused.value)
 
 
 def test_a_missing_file_is_a_data_error(tmp_path: Path) -> None:

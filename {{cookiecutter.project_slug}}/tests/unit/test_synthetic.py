@@ -44,6 +44,8 @@ def test_it_keeps_the_quirks_of_the_published_file() -> None:
         assert (frame.loc[~no_internet, column] != "No internet service").all()
     no_phone = frame["PhoneService"] == "No"
     assert (frame.loc[no_phone, "MultipleLines"] == "No phone service").all()
+    assert (frame.loc[no_phone, "InternetService"] == "DSL").all()  # no one without a service
+    assert (frame["MonthlyCharges"].astype(float) == 18.25).mean() < 0.01  # the file's minimum
     for column, levels in CATEGORICAL_LEVELS.items():
         assert set(frame[column]) <= set(levels)
 

@@ -133,9 +133,11 @@ def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.Dat
     contract = _choice(rng, CATEGORICAL_LEVELS["Contract"], mix.contract, n)
     tenure = _tenure(rng, contract, mix.tenure_scale)
 
-    phone = _yes(rng, 0.903, n)
-    multiple = np.where(phone == NO, NO_PHONE, _yes(rng, 0.47, n)).astype(object)
     internet = _choice(rng, CATEGORICAL_LEVELS["InternetService"], mix.internet, n)
+    # As in the published file, every customer without phone service has DSL (682 of its
+    # 2,421 DSL customers): each customer has at least one service.
+    phone = np.where(internet == "DSL", _yes(rng, 1 - 682 / 2421, n), YES).astype(object)
+    multiple = np.where(phone == NO, NO_PHONE, _yes(rng, 0.47, n)).astype(object)
     has_internet = internet != NO
     loyalty = np.clip(tenure / 72.0, 0.0, 1.0)
     addons = {}
@@ -154,7 +156,7 @@ def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.Dat
     charges += np.select([internet == "DSL", internet == "Fiber optic"], [25.0, 50.0], 0.0)
     for column in INTERNET_ADDONS:
         charges += np.where(addons[column] == YES, _ADDONS[column][1], 0.0)
-    charges += rng.normal(mix.price_shift, 2.5, size=n)
+    charges += rng.normal(mix.price_shift, 0.04 * charges)  # 18.25, the floor, stays rare
     monthly = np.clip(np.round(charges * 20) / 20, 18.25, 118.75)
     total = np.round(tenure * monthly * rng.uniform(0.93, 1.07, size=n) * 20) / 20
     total = np.maximum(total, monthly)

@@ -32,12 +32,24 @@ def require_columns(names: Sequence[str], required: Sequence[str], source: str) 
         listed = ", ".join(repr(name) for name in repeated)
         raise DataError(f"{source}: the header repeats column(s) {listed}; name each column once")
     missing = [column for column in required if column not in names]
-    if missing:
-        listed = ", ".join(repr(column) for column in missing)
+    if not missing:
+        return
+    if len(names) == 1 and (separator := next((s for s in ";\t|" if s in names[0]), None)):
         raise DataError(
-            f"{source}: missing column(s) {listed}; expected the raw Telco columns "
-            f"{', '.join(RAW_COLUMNS)}"
+            f"{source}: the header is one column split by {separator!r}; "
+            "expected comma-separated values (save the file as CSV with commas)"
         )
+    as_named = {name.casefold(): name for name in names}
+    listed = ", ".join(
+        f"{column!r} (found {as_named[column.casefold()]!r}: names are case-sensitive)"
+        if column.casefold() in as_named
+        else repr(column)
+        for column in missing
+    )
+    raise DataError(
+        f"{source}: missing column(s) {listed}; expected the raw Telco columns "
+        f"{', '.join(RAW_COLUMNS)}"
+    )
 
 
 def check_unique_ids(frame: pd.DataFrame, source: str) -> None:
