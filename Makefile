@@ -28,7 +28,7 @@ DEMO_PROJECT := $(DEMO_DIR)/$(DEMO_SLUG)
 
 help: ## Show the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | \
-		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+		awk 'BEGIN {FS = ":.*## "}; {printf "  make %-14s %s\n", $$1, $$2}'
 
 $(BIN)/python:
 	@test -n "$(PYTHON)" || { echo "ERROR: no Python >= 3.10 found (tried: $(PYTHON_CANDIDATES)); set PYTHON=/path/to/python3" >&2; exit 1; }

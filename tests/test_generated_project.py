@@ -81,6 +81,25 @@ def test_hook_created_a_working_environment(baked: tuple[Path, dict[str, Any]]) 
     BakedProject(project, answers).assert_committed_once()
 
 
+def test_the_shipped_settings_file_holds_the_code_defaults(
+    baked: tuple[Path, dict[str, Any]],
+) -> None:
+    """As baked, configs/config.yaml says what the code does without it. (The project's own
+    test checks only that the file is valid and names every setting: its values are the
+    project's to change.)"""
+    project, answers = baked
+    python = project / ".venv" / "bin" / "python"
+    check = (
+        "import sys, yaml\n"
+        f"from {answers['package_name']}.config import Config, parse_config\n"
+        "path = sys.argv[1]\n"
+        "with open(path, encoding='utf-8') as file:\n"
+        "    assert parse_config(yaml.safe_load(file), path) == Config(), path\n"
+    )
+    proc = run([python, "-c", check, "configs/config.yaml"], cwd=project)
+    assert proc.returncode == 0, outcome(proc)
+
+
 def test_make_test_passes(baked: tuple[Path, dict[str, Any]]) -> None:
     """It runs the generated project's own test suite green."""
     project, _ = baked

@@ -50,6 +50,23 @@ def nav_pages(nav: Any) -> Iterator[str]:
             yield from nav_pages(entry)
 
 
+def fence_errors(text: str) -> list[str]:
+    """Return where a Markdown code fence breaks: text after a closing fence, or none at all."""
+    errors, opened = [], 0
+    for number, line in enumerate(text.splitlines(), 1):
+        if not line.lstrip().startswith("```"):
+            continue
+        if not opened:
+            opened = number
+        elif line.strip() == "```":
+            opened = 0
+        else:  # e.g. "```## Documentation": a template tag ate the line break
+            errors.append(f"line {number}: {line.strip()[:40]!r} after a code block")
+    if opened:
+        errors.append(f"line {opened}: a code block that never closes")
+    return errors
+
+
 @pytest.fixture(scope="module")
 def matrix(baked: Baker) -> list[BakedProject]:
     """Every combination baked once (no git, no environment)."""
@@ -102,6 +119,15 @@ def test_every_workflow_is_valid(matrix: list[BakedProject]) -> None:
     assert workflow_errors(workflows, cwd=workflows[0].parent) is None
 
 
+def test_every_make_help_aligns_its_targets(matrix: list[BakedProject]) -> None:
+    """`make help` pads each target to a column as wide as the longest one it lists."""
+    for project in matrix:
+        makefile = project.read("Makefile")
+        [width] = re.findall(r"printf \"  %s%-(\d+)s%s %s", makefile)
+        targets = re.findall(r"^([a-zA-Z0-9_-]+):.*?## ", makefile, flags=re.MULTILINE)
+        assert max(len(target) for target in targets) <= int(width), project.path.name
+
+
 def test_every_combination_documents_exactly_its_pages(matrix: list[BakedProject]) -> None:
     """Its README is a front page whose links resolve; mkdocs.yml's nav names every docs page."""
     for project in matrix:
@@ -113,3 +139,5 @@ def test_every_combination_documents_exactly_its_pages(matrix: list[BakedProject
         pages = {page.relative_to(docs).as_posix() for page in docs.rglob("*.md")}
         nav = project.yaml("mkdocs.yml")["nav"]
         assert sorted(nav_pages(nav)) == sorted(pages), project.path.name
+        for page in [project.path / "README.md", *docs.rglob("*.md")]:
+            assert not fence_errors(page.read_text()), (page, fence_errors(page.read_text()))

@@ -1,6 +1,8 @@
 from pathlib import Path
+from typing import Any
 
 import pytest
+import yaml
 
 from {{ cookiecutter.package_name }} import config
 from {{ cookiecutter.package_name }}.config import (
@@ -18,8 +20,23 @@ PROJECT_CONFIG = next(
 )
 
 
-def test_the_shipped_config_is_valid_and_matches_the_defaults() -> None:
-    assert load_config(PROJECT_CONFIG) == Config()
+def _names(settings: dict[str, Any], prefix: str = "") -> set[str]:
+    """Return the dotted name of every setting in a nested mapping: {"model.threshold", ...}."""
+    names: set[str] = set()
+    for key, value in settings.items():
+        name = f"{prefix}{key}"
+        names |= _names(value, f"{name}.") if isinstance(value, dict) else {name}
+    return names
+
+
+def test_the_project_config_is_valid_and_names_every_setting() -> None:
+    """The settings file is where each setting is read and changed, so it names them all.
+
+    Its values are the project's own (and ``tune``'s file is laid over them only at load).
+    """
+    payload = yaml.safe_load(PROJECT_CONFIG.read_text(encoding="utf-8"))
+    parse_config(payload, PROJECT_CONFIG)
+    assert _names(payload) == _names(Config().model_dump(mode="json"))
 
 
 def test_an_unknown_key_is_named(tmp_path: Path) -> None:
