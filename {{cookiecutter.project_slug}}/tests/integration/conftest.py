@@ -129,7 +129,7 @@ def held_request(
     method: str,
     path: str,
     **request: Any,
-) -> Iterator[Future[httpx.Response]]:
+) -> Iterator[Future[Any]]:
     """POST ``request`` to ``path`` and hold it inside ``owner.method``; yield its answer's future.
 
     Inside the block that call is in progress; leaving the block lets it finish. A request

@@ -7,6 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
+
 from tests.conftest import FAST_EVALUATION
 
 runner = CliRunner()

@@ -17,6 +17,7 @@ from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.pipelines import training
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 from {{ cookiecutter.package_name }}.registry import store
+
 from tests.conftest import FAST_EVALUATION
 
 runner = CliRunner()

@@ -40,10 +40,10 @@ from {{ cookiecutter.package_name }}.pipelines.batch_inference import (
 )
 from {{ cookiecutter.package_name }}.registry.artifacts import load_model
 from {{ cookiecutter.package_name }}.registry.metadata import LinearTerms
-from tests.conftest import SMALL_ESTIMATORS
-from tests.model_files import edit_metadata
 
 from .conftest import ServeFactory, held_request
+from tests.conftest import SMALL_ESTIMATORS
+from tests.model_files import edit_metadata
 
 HAS_SHAP = importlib.util.find_spec("shap") is not None
 

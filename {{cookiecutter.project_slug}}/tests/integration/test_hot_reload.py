@@ -22,6 +22,7 @@ from {{ cookiecutter.package_name }}.registry.store import (
     production_version,
     set_production,
 )
+
 from tests.integration.conftest import (
     ServeFactory,
     serve_process,

@@ -19,6 +19,7 @@ from {{ cookiecutter.package_name }}.registry.store import (
     read_history,
     set_production,
 )
+
 from tests.conftest import FAST_EVALUATION
 from tests.model_files import clone_version
 

@@ -11,6 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from {{ cookiecutter.package_name }}.data.examples import EXAMPLE_CUSTOMER
+
 from tests.integration.conftest import served
 
 REQUESTS = 24

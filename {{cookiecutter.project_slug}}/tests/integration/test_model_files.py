@@ -16,6 +16,7 @@ from {{ cookiecutter.package_name }}.registry.store import (
     list_versions,
     production_version,
 )
+
 from tests.conftest import make_config
 from tests.integration.conftest import ServeFactory
 from tests.model_files import edit_metadata

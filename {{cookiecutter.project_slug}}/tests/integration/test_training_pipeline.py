@@ -14,6 +14,7 @@ from {{ cookiecutter.package_name }}.pipelines.training import (
     run_training,
 )
 from {{ cookiecutter.package_name }}.registry.artifacts import load_model
+
 from tests.conftest import SMALL_ROWS, make_config
 
 REQUIRED_METRICS = {

@@ -21,6 +21,7 @@ from {{ cookiecutter.package_name }}.models import tuning
 from {{ cookiecutter.package_name }}.models.tuning import TrialReport
 from {{ cookiecutter.package_name }}.pipelines.preparation import split_raw
 from {{ cookiecutter.package_name }}.pipelines.tuning import run_tuning
+
 from tests.conftest import FAST_EVALUATION, make_config
 
 runner = CliRunner()

@@ -14,6 +14,7 @@ from {{ cookiecutter.package_name }}.registry.artifacts import (
 from {{ cookiecutter.package_name }}.registry.store import (
     HOLDOUT_FILE,
 )
+
 from tests.model_files import edit_metadata, production_folder
 
 

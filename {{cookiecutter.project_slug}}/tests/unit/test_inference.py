@@ -23,6 +23,7 @@ from {{ cookiecutter.package_name }}.registry.artifacts import (
     load_model,
 )
 from {{ cookiecutter.package_name }}.registry.manifest import write_manifest
+
 from tests.model_files import edit_metadata, production_folder
 
 

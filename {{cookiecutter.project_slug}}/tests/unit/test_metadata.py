@@ -6,6 +6,7 @@ import pytest
 
 from {{ cookiecutter.package_name }}.errors import ModelError
 from {{ cookiecutter.package_name }}.inference.predictor import load_predictor
+
 from tests.model_files import edit_metadata
 
 Change = Callable[[dict[str, Any]], None]

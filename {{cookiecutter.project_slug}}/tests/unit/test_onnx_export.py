@@ -38,6 +38,7 @@ from {{ cookiecutter.package_name }}.registry.artifacts import (
 )
 from {{ cookiecutter.package_name }}.registry.manifest import read_manifest
 from {{ cookiecutter.package_name }}.registry.store import HOLDOUT_FILE
+
 from tests.conftest import SMALL_ESTIMATORS as ESTIMATORS
 from tests.conftest import make_config
 

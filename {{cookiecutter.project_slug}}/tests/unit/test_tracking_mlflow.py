@@ -18,6 +18,7 @@ from {{ cookiecutter.package_name }}.pipelines.tracking import (
     run_params,
 )
 from {{ cookiecutter.package_name }}.pipelines.tuning import run_tuning
+
 from tests.conftest import make_config
 
 

@@ -13,6 +13,7 @@ from {{ cookiecutter.package_name }}.models.train import (
     build_pipeline,
     fit_pipeline,
 )
+
 from tests.conftest import SMALL_ESTIMATORS
 
 
