@@ -52,11 +52,21 @@ def spark_score(
         settings[key] = value
     with user_errors():
         models_dir = load_config(config).paths.models_dir
-    from .data.spark_io import session
+    try:
+        from pyspark.errors import PySparkException
+
+        from .data.spark_io import session
+    except ModuleNotFoundError as exc:
+        if (exc.name or "").split(".")[0] != "pyspark":
+            raise
+        raise fail("spark-score needs PySpark: install the project's `spark` extra") from None
 
     # Spark starts before pandera is imported: pandera, seeing PySpark, sets SPARK_LOCAL_IP
     # to 127.0.0.1, which a driver on a cluster must not bind to.
-    spark = session(master, settings)
+    try:
+        spark = session(master, settings)
+    except PySparkException as exc:  # e.g. no Java, or a --master it cannot reach
+        raise fail(f"Spark did not start (check Java 17+ and --master): {exc}") from None
     from .pipelines.spark_scoring import read_customers, score_customers
 
     with user_errors():

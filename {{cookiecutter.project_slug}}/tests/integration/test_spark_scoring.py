@@ -1,5 +1,8 @@
 """Spark scoring in local[2] equals `predict` row for row; bad data stops it, leaving no output."""
 
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -139,6 +142,67 @@ def test_bad_data_stops_spark_with_the_error_of_predict(
     assert len(result.stderr.strip().splitlines()) == 1
     assert column in result.stderr
     assert sorted(path.name for path in project.iterdir()) == ["configs", "customers.csv"]
+
+
+def _spark_score_command(project: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
+    """Run `spark-score` as a user does, in a process (and a Spark) of its own."""
+    command = [sys.executable, "-m", "{{ cookiecutter.package_name }}", "spark-score", *args]
+    return subprocess.run(
+        command,
+        cwd=project,
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+        check=False,
+    )
+
+
+def _noise(stderr: str) -> list[str]:
+    """Return the lines of a Python traceback or a Java stack among a command's output."""
+    return [line for line in stderr.splitlines() if "Traceback" in line or line.startswith("\tat ")]
+
+
+def test_on_the_terminal_a_bad_value_is_one_line_without_spark_s_logs(project: Path) -> None:
+    """Spark's own logs stay quiet (a failed task's traceback, Java stacks, the progress
+    bar), so the error stands alone on the last line, as `predict` prints it."""
+    frame = customers(300)
+    frame.loc[41, "Contract"] = "Weekly"
+    frame.to_csv(project / "customers.csv", index=False)
+
+    args = ["--master", "local[1]", "--input", "customers.csv", "--output", "scored"]
+    proc = _spark_score_command(project, *args)
+
+    assert proc.returncode == 1, proc.stderr
+    last = proc.stderr.splitlines()[-1]
+    assert last.startswith("error: ")
+    assert "'Contract'" in last
+    assert "'Weekly'" in last
+    assert not _noise(proc.stderr), proc.stderr
+
+
+def test_spark_that_cannot_start_is_one_line(project: Path) -> None:
+    proc = _spark_score_command(
+        project, "--input", "customers.csv", "--output", "scored", JAVA_HOME="/nonexistent"
+    )
+
+    assert proc.returncode == 1
+    assert proc.stderr.splitlines()[-1].startswith("error: Spark did not start")
+    assert not _noise(proc.stderr), proc.stderr
+
+
+def test_without_pyspark_spark_score_names_the_extra(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A wheel installed without the `spark` extra: one line naming it, no traceback."""
+    for name in list(sys.modules):
+        if name.split(".")[0] == "pyspark" or name.endswith(".data.spark_io"):
+            monkeypatch.delitem(sys.modules, name)
+    monkeypatch.setitem(sys.modules, "pyspark", None)  # as if not installed
+
+    result = runner.invoke(app, ["spark-score", "--input", "x.csv", "--output", "scored"])
+
+    assert result.exit_code == 1
+    assert "`spark` extra" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
 
 
 def test_a_bad_value_in_a_later_partition_is_named_with_it(

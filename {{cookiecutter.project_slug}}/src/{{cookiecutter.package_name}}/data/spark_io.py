@@ -28,7 +28,11 @@ def session(master: str | None = None, settings: Mapping[str, str] | None = None
     builder = SparkSession.builder.appName("churn-scoring")
     if master:
         builder = builder.master(master)
-    return builder.config(map=dict(settings or {})).getOrCreate()
+    # Quiet by default, so an error is the command's one line: Spark would log a failed
+    # task's traceback and a missing path's Java stack, and leave its progress bar unended.
+    # `--conf spark.log.level=WARN --conf spark.ui.showConsoleProgress=true` shows them.
+    quiet = {"spark.log.level": "FATAL", "spark.ui.showConsoleProgress": "false"}
+    return builder.config(map={**quiet, **(settings or {})}).getOrCreate()
 
 
 def input_format(source: str, given: str | None = None) -> str:
