@@ -14,7 +14,9 @@ from rich.table import Table
 
 from .errors import ChurnError, DataError
 
-console = Console()
+#: A message stays on one line however narrow the terminal (or 80 columns in a pipe), so
+#: scripts can read the paths in it; tables still fit the width.
+console = Console(soft_wrap=True)
 error_console = Console(stderr=True)
 
 ConfigOption = Annotated[
