@@ -17,7 +17,6 @@ from .schema import (
     ID_COLUMN,
     INTEGER_COLUMNS,
     NUMERIC_RANGES,
-    RAW_COLUMNS,
     TARGET_COLUMN,
 )
 
@@ -48,7 +47,7 @@ def require_columns(names: Sequence[str], required: Sequence[str], source: str) 
     )
     raise DataError(
         f"{source}: missing column(s) {listed}; expected the raw Telco columns "
-        f"{', '.join(RAW_COLUMNS)}"
+        f"{', '.join(required)}"  # without Churn when scoring
     )
 
 
