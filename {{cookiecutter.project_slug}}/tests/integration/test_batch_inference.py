@@ -222,6 +222,29 @@ def test_a_missing_column_is_named(
         score(source, tmp_path / "out.parquet", settings.paths.models_dir)
 
 
+@pytest.mark.parametrize(
+    ("text", "message"),
+    [
+        ("", r"no header \(the file or its first line is empty\); expected the raw Telco"),
+        ("\nfrom,a,blank,line\n", r"no header \(the file or its first line is empty\)"),
+        (
+            "id,name,plan,fee\n1,Ann,gold,9\n",
+            r"no Telco column in its header \('id', 'name', 'plan' and 1 more\); expected",
+        ),
+    ],
+    ids=["empty", "blank-first-line", "another-table"],
+)
+def test_a_file_without_the_telco_header_says_so_in_one_line(
+    tmp_path: Path, trained: tuple[Config, TrainingResult], text: str, message: str
+) -> None:
+    settings, _ = trained
+    source = tmp_path / "in.csv"
+    source.write_text(text)
+    with pytest.raises(DataError, match=message) as refused:
+        score(source, tmp_path / "out.csv", settings.paths.models_dir)
+    assert "\n" not in str(refused.value)
+
+
 def test_a_repeated_header_column_is_named(
     tmp_path: Path, trained: tuple[Config, TrainingResult], raw_frame: pd.DataFrame
 ) -> None:

@@ -76,8 +76,9 @@ def test_a_missing_column_is_named(raw_frame: pd.DataFrame) -> None:
             lambda text: text.replace("customerID", "customerid", 1),
             "'customerID' (found 'customerid': names are case-sensitive)",
         ),
+        (lambda text: "id,name\n1,Ann\n", "no Telco column in its header ('id', 'name');"),
     ],
-    ids=["semicolons", "lower-case"],
+    ids=["semicolons", "lower-case", "another-table"],
 )
 def test_a_header_in_another_shape_says_what_to_fix(
     published: Path, tmp_path: Path, edit: Callable[[str], str], named: str
@@ -97,7 +98,7 @@ def test_a_missing_file_is_a_data_error(tmp_path: Path) -> None:
 def test_an_empty_file_is_a_data_error(tmp_path: Path) -> None:
     path = tmp_path / "empty.csv"
     path.write_text("")
-    with pytest.raises(DataError, match="not a readable CSV"):
+    with pytest.raises(DataError, match=r"no header \(the file or its first line is empty\)"):
         read_raw(path)
 
 

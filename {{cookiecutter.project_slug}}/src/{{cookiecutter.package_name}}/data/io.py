@@ -96,7 +96,7 @@ class BatchReader:
 
     def _csv(self, chunk_size: int, columns: tuple[str, ...]) -> Iterator[pa.RecordBatch]:
         header = read_header(self.path)
-        require_columns(header, columns, str(self.path))
+        require_columns(header, INPUT_COLUMNS, str(self.path))  # all, even to count the rows
         block = min(max(chunk_size * _ROW_BYTES, _MIN_BLOCK), _MAX_BLOCK)
         try:
             yield from pa_csv.open_csv(

@@ -17,19 +17,26 @@ from .schema import (
     ID_COLUMN,
     INTEGER_COLUMNS,
     NUMERIC_RANGES,
+    RAW_COLUMNS,
     TARGET_COLUMN,
 )
 
-#: How many repeated customer IDs an error quotes.
-_QUOTED_IDS = 3
+#: How many repeated customer IDs, or names of a header without Telco columns, an error quotes.
+_QUOTED = 3
 
 
 def require_columns(names: Sequence[str], required: Sequence[str], source: str) -> None:
-    """Raise ``DataError`` naming a header that repeats a column, or the required ones missing."""
+    """Raise ``DataError`` naming an empty header, a repeated column or the required ones missing.
+
+    ``required`` lists the columns the command reads: without ``Churn`` to score.
+    """
     repeated = [name for name, count in Counter(names).items() if count > 1]
     if repeated:
         listed = ", ".join(repr(name) for name in repeated)
         raise DataError(f"{source}: the header repeats column(s) {listed}; name each column once")
+    expected = f"expected the raw Telco columns {', '.join(required or RAW_COLUMNS)}"
+    if not any(names):
+        raise DataError(f"{source}: no header (the file or its first line is empty); {expected}")
     missing = [column for column in required if column not in names]
     if not missing:
         return
@@ -39,23 +46,24 @@ def require_columns(names: Sequence[str], required: Sequence[str], source: str) 
             "expected comma-separated values (save the file as CSV with commas)"
         )
     as_named = {name.casefold(): name for name in names}
+    if not any(column.casefold() in as_named for column in required):
+        found = ", ".join(repr(name) for name in names[:_QUOTED])
+        more = f" and {len(names) - _QUOTED:,} more" if len(names) > _QUOTED else ""
+        raise DataError(f"{source}: no Telco column in its header ({found}{more}); {expected}")
     listed = ", ".join(
         f"{column!r} (found {as_named[column.casefold()]!r}: names are case-sensitive)"
         if column.casefold() in as_named
         else repr(column)
         for column in missing
     )
-    raise DataError(
-        f"{source}: missing column(s) {listed}; expected the raw Telco columns "
-        f"{', '.join(required)}"  # without Churn when scoring
-    )
+    raise DataError(f"{source}: missing column(s) {listed}; {expected}")
 
 
 def check_unique_ids(frame: pd.DataFrame, source: str) -> None:
     """Raise ``DataError`` if a customer ID repeats (one customer must not be counted twice)."""
     repeats = frame[ID_COLUMN].duplicated()
     if repeats.any():
-        first = frame.loc[repeats, ID_COLUMN].drop_duplicates().head(_QUOTED_IDS)
+        first = frame.loc[repeats, ID_COLUMN].drop_duplicates().head(_QUOTED)
         quoted = ", ".join(repr(str(value)) for value in first)
         raise DataError(
             f"{source}: column '{ID_COLUMN}' must be unique: {int(repeats.sum())} of "
