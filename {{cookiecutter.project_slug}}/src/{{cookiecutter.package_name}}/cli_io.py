@@ -44,7 +44,8 @@ def user_errors() -> Iterator[None]:
     """Turn an expected error into one line on stderr and exit code 1 (no traceback).
 
     An ``OSError`` (a full disk, a permission, a vanished file) is the machine's answer to
-    the user's paths, so it is one line too.
+    the user's paths, and a ``MemoryError`` to the sizes asked for (``--rows 10**14``), so
+    each is one line too.
     """
     try:
         yield
@@ -53,6 +54,8 @@ def user_errors() -> Iterator[None]:
     except OSError as exc:
         where = f": {exc.filename}" if exc.filename else ""
         raise fail(f"{exc.strerror or exc}{where}") from None
+    except MemoryError as exc:
+        raise fail(f"not enough memory: {' '.join(str(exc).split()) or 'MemoryError'}") from None
 
 
 @contextmanager

@@ -252,5 +252,6 @@ def compare(
             comparison = compare_versions(settings, new, data, baseline=old)
     console.print(comparison_table(comparison, ("accepted", "new")))
     if not comparison.passed:
-        raise fail(f"the new model is worse: {comparison.verdict}")
+        problem = "too few rows to compare" if comparison.too_few_rows else "the new model is worse"
+        raise fail(f"{problem}: {comparison.verdict}")
     console.print(comparison.verdict)

@@ -67,6 +67,7 @@ def test_generate_train_evaluate_predict(project: Path) -> None:
         (["predict", "-i", "a.csv", "-o", "o.txt"], "--output o.txt: unknown extension '.txt'"),
         (["predict", "-i", "a.txt", "-o", "o.csv"], "--input a.txt: unknown extension '.txt'"),
         (["data", "generate", "--out", "raw.txt"], "--out raw.txt: unknown extension '.txt'"),
+        (["data", "generate", "--rows", str(10**14), "--out", "big.csv"], "not enough memory"),
     ],
 )
 def test_a_user_mistake_is_one_line_and_exit_code_1(
@@ -77,6 +78,7 @@ def test_a_user_mistake_is_one_line_and_exit_code_1(
     assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert "Traceback" not in result.output
+    assert not list(project.glob("*.csv"))  # nothing written, not even a part
 
 
 def test_a_bad_config_value_is_named(project: Path) -> None:
@@ -110,12 +112,25 @@ def test_generate_uses_the_config_and_can_skip_an_existing_file(project: Path) -
     assert Path("raw/customers.csv").read_bytes() == written
 
 
-def test_too_few_rows_for_a_split_is_one_line(project: Path, raw_frame: pd.DataFrame) -> None:
-    tiny = raw_frame.head(5).assign(Churn=["Yes", "Yes", "No", "No", "No"])
-    tiny.to_csv("tiny.csv", index=False)
-    result = runner.invoke(app, ["train", "--data", "tiny.csv"])
+@pytest.mark.parametrize(
+    ("churned", "rows", "command", "message"),
+    [
+        (2, 5, "train", "cannot make a stratified 20% hold-out set from 5 rows"),
+        (2, 8, "train", "hold-out rows: column 'Churn' needs at least 1 'Yes' and 1 'No' rows"),
+        (3, 10, "train", "training rows: column 'Churn' needs at least 5 'Yes' and 5 'No' rows"),
+        (3, 10, "tune", "rows for 5-fold cross-validation (tuning.folds), found 2 'Yes'"),
+    ],
+    ids=["split", "hold-out", "threshold-folds", "tuning-folds"],
+)
+def test_too_few_rows_is_one_line(
+    project: Path, raw_frame: pd.DataFrame, churned: int, rows: int, command: str, message: str
+) -> None:
+    labels = ["Yes"] * churned + ["No"] * (rows - churned)
+    raw_frame.head(rows).assign(Churn=labels).to_csv("tiny.csv", index=False)
+    result = runner.invoke(app, [command, "--data", "tiny.csv"])
     assert result.exit_code == 1
-    assert "tiny.csv: " in result.stderr
+    assert result.stderr.startswith("error: tiny.csv")
+    assert message in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
 
 

@@ -112,6 +112,11 @@ def test_models_compare_takes_version_ids_and_production(project: Path) -> None:
     assert "the new model is worse" in worse
     assert f"for {first}" in worse  # production, named by its version
     assert "passes" in invoke("models", "compare", noisy, first, "--data", "good.csv")
+    Path("few.csv").write_text("".join(Path("good.csv").read_text().splitlines(True)[:51]))
+    few = invoke("models", "compare", first, noisy, "--data", "few.csv", code=1)
+    assert "too few rows to compare" in few
+    assert "50 labelled rows, fewer than the 100" in few
+    assert "worse" not in few
     missing = invoke("models", "compare", first, "no-such-version", code=1)
     assert "no model version no-such-version" in missing
 

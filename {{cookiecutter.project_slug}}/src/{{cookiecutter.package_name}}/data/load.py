@@ -159,14 +159,14 @@ def load_raw(path: Path, *, require_target: bool = True) -> pd.DataFrame:
     return parse_raw(read_raw(path), require_target=require_target, source=str(path))
 
 
-def check_both_classes(frame: pd.DataFrame, source: str, minimum: int = 2) -> None:
-    """Raise ``DataError`` unless each target class has at least ``minimum`` rows."""
+def check_both_classes(frame: pd.DataFrame, source: str, minimum: int = 2, why: str = "") -> None:
+    """Raise ``DataError`` unless each target class has at least ``minimum`` rows (for ``why``)."""
     counts = frame[TARGET_COLUMN].value_counts()
     churned, stayed = int(counts.get(1, 0)), int(counts.get(0, 0))
     if min(churned, stayed) < minimum:
         raise DataError(
             f"{source}: column '{TARGET_COLUMN}' needs at least {minimum} 'Yes' and {minimum} "
-            f"'No' rows, found {churned} 'Yes' and {stayed} 'No'"
+            f"'No' rows{why}, found {churned} 'Yes' and {stayed} 'No'"
         )
 
 

@@ -13,6 +13,9 @@ from sklearn.pipeline import Pipeline
 from ..config import ModelConfig
 from ..features.build import build_preprocessor
 
+#: Folds of the out-of-fold scores that the campaign threshold is chosen on.
+FOLDS = 5
+
 
 def build_estimator(config: ModelConfig, seed: int) -> ClassifierMixin:
     """Return the unfitted estimator named in ``config`` with its hyper-parameters."""
@@ -38,7 +41,7 @@ def fit_pipeline(
 
 
 def out_of_fold(
-    config: ModelConfig, features: pd.DataFrame, target: pd.Series, seed: int, folds: int = 5
+    config: ModelConfig, features: pd.DataFrame, target: pd.Series, seed: int, folds: int = FOLDS
 ) -> np.ndarray:
     """Return each row's churn probability from a pipeline fitted on the other folds."""
     splits = StratifiedKFold(folds, shuffle=True, random_state=seed)

@@ -93,6 +93,7 @@ def split_raw(config: Config, data_path: Path | None = None, *, write: bool = Tr
         raw_train=raw.loc[train_index],
         raw_test=raw.loc[test_index],
     )
+    check_both_classes(hold_out.test, f"{path}, hold-out rows", 1, " to evaluate on")
     if write:
         write_split(config, hold_out)
     return hold_out

@@ -12,12 +12,12 @@ from typing import TYPE_CHECKING, Any
 
 from .. import __version__
 from ..config import Config
-from ..data.load import split_xy
+from ..data.load import check_both_classes, split_xy
 from ..files import check_writable_dir, sha256_file, write_text
 from ..inference.explain import linear_terms
 from ..inference.onnx_export import export_onnx
 from ..models.campaign import best_threshold
-from ..models.train import fit_pipeline, out_of_fold
+from ..models.train import FOLDS, fit_pipeline, out_of_fold
 from ..registry.artifacts import save_model
 from ..registry.manifest import write_manifest
 from ..registry.model_card import render_model_card
@@ -165,6 +165,9 @@ def fit_and_save(
     if split_to_write:
         check_writable_dir(config.data.processed_dir, "data.processed_dir")
     train, test = hold_out.train, hold_out.test
+    if config.campaign.set_threshold:  # every fold needs both classes
+        why = f" for {FOLDS}-fold scores (the campaign threshold; campaign.set_threshold)"
+        check_both_classes(train, f"{hold_out.source}, training rows", FOLDS, why)
     with staging(models_dir) as build:
         on_step(f"Fitting {config.model.estimator} on {len(train)} rows")
         pipeline = fit_pipeline(config.model, *split_xy(train), seed=config.seed)

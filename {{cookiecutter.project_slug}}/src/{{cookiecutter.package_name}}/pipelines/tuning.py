@@ -13,7 +13,7 @@ import yaml
 from optuna.trial import TrialState
 
 from ..config import Config
-from ..data.load import split_xy
+from ..data.load import check_both_classes, split_xy
 from ..files import check_writable_dir, sha256_bytes, sha256_file, write_text
 from ..models.tuning import TrialReport, open_study, search
 from .outcome import Tracker
@@ -75,6 +75,9 @@ def run_tuning(
     out = config.tuning.params_file
     check_writable_dir(out.parent, "the folder of tuning.params_file")
     hold_out = split_raw(config, data_path or config.data.raw_path, write=False)
+    folds = config.tuning.folds
+    why = f" for {folds}-fold cross-validation (tuning.folds)"
+    check_both_classes(hold_out.train, f"{hold_out.source}, training rows", folds, why)
     name = study_name(config, hold_out)
     estimator = config.model.estimator
     baseline = getattr(config.model, estimator).model_dump()
@@ -92,7 +95,7 @@ def run_tuning(
                 config.model,
                 *split_xy(hold_out.train),
                 seed=config.seed,
-                folds=config.tuning.folds,
+                folds=folds,
                 trials=trials or config.tuning.trials,
                 timeout=timeout or config.tuning.timeout,
                 on_trial=report,
