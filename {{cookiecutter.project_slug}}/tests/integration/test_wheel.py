@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import csv
 import os
 import subprocess
 import time
@@ -80,6 +81,43 @@ def test_it_trains_and_predicts_with_the_packaged_settings(
     command: list[str | Path] = [bin_dir / CLI, "predict", "--input", "data/raw/telco_churn.csv"]
     run([*command, "--output", predictions], trained, env)
     assert len(predictions.read_text().splitlines()) == 801
+
+
+def readme_example() -> str:
+    """Return the README's Python example of another service that imports the package."""
+    section = (PROJECT_ROOT / "README.md").read_text().split("## Use it from another service")[1]
+    return section.split("```python\n", 1)[1].split("```", 1)[0]
+
+
+def test_another_service_scores_raw_rows_as_the_readme_shows(
+    installed: Installed, trained: Path, tmp_path: Path
+) -> None:
+    bin_dir, env = installed
+    with (trained / "data" / "raw" / "telco_churn.csv").open(newline="") as raw:
+        rows = list(csv.DictReader(raw))[:50]
+    rows[0].update(tenure="0", TotalCharges=" ")  # a new customer, as in the raw file
+    with (tmp_path / "rows.csv").open("w", newline="") as out:
+        writer = csv.DictWriter(out, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    example = readme_example().replace("/srv/models", str(trained / "models"))
+    script = "\n".join(
+        [
+            "import csv",
+            "rows = list(csv.DictReader(open('rows.csv', newline='')))",  # every value text
+            example,
+            "print(*probabilities.round(6), sep='\\n')",
+            "print(*churn, sep='\\n')",
+        ]
+    )
+    printed = run([bin_dir / "python", "-c", script], tmp_path, env).split()
+    command: list[str | Path] = [bin_dir / CLI, "predict", "-i", "rows.csv", "-o", "scored.csv"]
+    run(command, tmp_path, {**env, "CHURN_PATHS__MODELS_DIR": str(trained / "models")})
+    with (tmp_path / "scored.csv").open(newline="") as scored:
+        expected = list(csv.DictReader(scored))
+    probabilities = [float(row["churn_probability"]) for row in expected]
+    assert [float(p) for p in printed[:50]] == pytest.approx(probabilities, abs=1e-6)
+    assert printed[50:] == [row["churn"].capitalize() for row in expected]
 
 
 def test_a_project_settings_file_overrides_the_packaged_one(

@@ -83,7 +83,11 @@ class Predictor(ABC):
         raise ExplainError(f"{type(self).__name__} cannot explain its scores")
 
     def predict_records(self, records: Sequence[Mapping[str, Any]]) -> np.ndarray:
-        """Return the churn probability of each customer record (feature name -> value)."""
+        """Return the churn probability of each customer record (feature name -> value).
+
+        The records are validated ones, as the API's body gives them: numbers as numbers and
+        a blank TotalCharges as None. Raw rows go through ``data.load.parse_raw`` first.
+        """
         return self.predict_columns(_record_columns(records))
 
     def predict_frame(self, frame: pd.DataFrame) -> np.ndarray:
