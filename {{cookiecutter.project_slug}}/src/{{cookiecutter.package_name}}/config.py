@@ -327,6 +327,8 @@ def _read_yaml(path: Path | Traversable) -> Any:
         mark = getattr(exc, "problem_mark", None)
         where = f" at line {mark.line + 1}" if mark is not None else ""
         raise ConfigError(f"{path}: not valid YAML{where}") from None
+    except UnicodeDecodeError as exc:  # saved in another encoding, or not a text file
+        raise ConfigError(f"{path}: not UTF-8 text (byte {exc.start + 1})") from None
 
 
 def load_config(path: Path | Traversable | None = None) -> Config:

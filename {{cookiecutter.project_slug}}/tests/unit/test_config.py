@@ -53,10 +53,18 @@ def test_a_bad_value_is_named_with_what_was_given() -> None:
         parse_config({"split": {"test_size": 1.5}})
 
 
-def test_malformed_yaml_is_a_config_error(tmp_path: Path) -> None:
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (b"model: [unclosed\n", "not valid YAML at line 2"),
+        (b"seed: 7 # \xe9t\xe9, saved as Latin-1\n", r"not UTF-8 text \(byte 11\)"),
+    ],
+    ids=["broken", "latin-1"],
+)
+def test_an_unreadable_file_is_a_config_error(tmp_path: Path, content: bytes, message: str) -> None:
     path = tmp_path / "config.yaml"
-    path.write_text("model: [unclosed\n")
-    with pytest.raises(ConfigError, match="not valid YAML"):
+    path.write_bytes(content)
+    with pytest.raises(ConfigError, match=message):
         load_config(path)
 
 
