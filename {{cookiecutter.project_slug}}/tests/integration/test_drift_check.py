@@ -9,7 +9,7 @@ from {{ cookiecutter.package_name }}.cli import DRIFT_EXIT_CODE, app
 from {{ cookiecutter.package_name }}.config import Config
 from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
 from {{ cookiecutter.package_name }}.data.synthetic import generate
-from {{ cookiecutter.package_name }}.errors import DataError
+from {{ cookiecutter.package_name }}.errors import DataError, OutputError
 from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 
@@ -80,6 +80,16 @@ def test_without_a_model_the_features_are_still_checked(
     check = run_drift_check(config, samples["reference"], samples["drifted"], tmp_path)
     assert check.drift_detected
     assert "run train first" in check.summary["prediction"]["skipped"]
+
+
+def test_an_output_folder_that_is_a_file_is_refused_before_any_work(
+    tmp_path: Path, config: Config, samples: dict[str, Path]
+) -> None:
+    taken = tmp_path / "taken"
+    taken.write_text("mine")
+    with pytest.raises(OutputError, match=f"the drift report folder {taken} is a file"):
+        run_drift_check(config, samples["reference"], tmp_path / "absent.csv", taken)
+    assert taken.read_text() == "mine"
 
 
 def test_a_small_sample_is_refused(

@@ -11,7 +11,7 @@ from ..config import Config
 from ..data.load import load_raw
 from ..data.schema import FEATURE_COLUMNS
 from ..errors import DataError, ModelError
-from ..files import write_json
+from ..files import check_writable_dir, write_json
 from ..inference.predictor import load_predictor
 from ..monitoring.drift import feature_drift, prediction_drift
 from ..monitoring.report import write_report
@@ -66,10 +66,12 @@ def run_drift_check(
 
     The data set drifted when at least ``drift_share`` of the features drifted, or the
     predictions did. ``summary.json`` and ``report.html`` are written to ``out_dir``
-    (default: ``monitoring.drift.out_dir``); the input files are only read.
+    (default: ``monitoring.drift.out_dir``), checked writable first; the input files are
+    only read.
     """
     config = settings.monitoring.drift
     out_dir = out_dir or config.out_dir
+    check_writable_dir(out_dir, "the drift report folder")  # before any work
     reference = _load(reference_path, "reference", config.min_rows)
     current = _load(current_path, "current", config.min_rows)
     features = feature_drift(
