@@ -414,9 +414,12 @@ def serve(
     from granian.log import LogLevels
 
     from .config import CONFIG_FILE_ENV, env_name
+    from .files import check_writable_dir
 
     with user_errors():
         loaded = load_config(config)
+        if loaded.serving.score_log_dir is not None:  # each worker opens it: say it once, here
+            check_writable_dir(loaded.serving.score_log_dir, "serving.score_log_dir")
     given = {"host": host, "port": port, "workers": workers}
     options = {k: v for k, v in given.items() if v is not None}
     settings = loaded.serving.model_copy(update=options)

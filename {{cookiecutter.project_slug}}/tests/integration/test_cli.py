@@ -81,6 +81,17 @@ def test_a_user_mistake_is_one_line_and_exit_code_1(
     assert not list(project.glob("*.csv"))  # nothing written, not even a part
 
 
+def test_serve_refuses_a_score_log_folder_it_cannot_write_before_starting(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Path("taken").write_text("mine")
+    monkeypatch.setenv("CHURN_SERVING__SCORE_LOG_DIR", "taken")
+    monkeypatch.setattr("granian.Granian.serve", lambda _: pytest.fail("the server started"))
+    result = runner.invoke(app, ["serve", "--port", "0"])
+    assert result.exit_code == 1
+    assert result.stderr.strip() == "error: serving.score_log_dir taken is a file, not a folder"
+
+
 def test_a_bad_config_value_is_named(project: Path) -> None:
     Path("configs/config.yaml").write_text("model:\n  threshold: 2\n")
     result = runner.invoke(app, ["train"])
