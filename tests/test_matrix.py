@@ -123,12 +123,16 @@ def test_every_workflow_is_valid(matrix: list[BakedProject]) -> None:
 
 
 def test_every_make_help_aligns_its_targets(matrix: list[BakedProject]) -> None:
-    """`make help` pads each target to a column as wide as the longest one it lists."""
+    """`make help` pads each target to a column as wide as the longest one it lists.
+
+    It prints each `## ` text as written, so none names a Make variable (`$(CONFIG)`).
+    """
     for project in matrix:
         makefile = project.read("Makefile")
         [width] = re.findall(r"printf \"  %s%-(\d+)s%s %s", makefile)
-        targets = re.findall(r"^([a-zA-Z0-9_-]+):.*?## ", makefile, flags=re.MULTILINE)
-        assert max(len(target) for target in targets) <= int(width), project.path.name
+        helped = re.findall(r"^([a-zA-Z0-9_-]+):.*?## (.*)$", makefile, flags=re.MULTILINE)
+        assert max(len(target) for target, _ in helped) <= int(width), project.path.name
+        assert not [text for _, text in helped if "$(" in text], project.path.name
 
 
 def test_every_combination_documents_exactly_its_pages(matrix: list[BakedProject]) -> None:
