@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -15,6 +16,7 @@ from typing import Any
 
 from .errors import OutputError
 
+logger = logging.getLogger(__name__)
 _CHUNK = 1 << 20
 #: Our temporaries are named ``<prefix><pid>.<random><suffix>``: the pid tells a stale one.
 TMP_SUFFIX = ".tmp"
@@ -143,3 +145,28 @@ def check_output_file(path: Path, what: str = "--output") -> None:
     if path.exists() and not os.access(path, os.W_OK):
         raise OutputError(f"{what} {path} is not writable")
     check_writable_dir(path.parent, f"the folder of {what}")
+
+
+def _json_object(line: bytes) -> dict[str, Any] | str:
+    """Return one line's JSON object, or why it is not one."""
+    try:
+        found = json.loads(line.decode("utf-8"))
+    except UnicodeDecodeError:
+        return "not UTF-8 text"
+    except json.JSONDecodeError:
+        return "not JSON (a torn write?)"
+    return found if isinstance(found, dict) else "not a JSON object"
+
+
+def json_lines(path: Path) -> Iterator[tuple[int, dict[str, Any]]]:
+    """Yield ``(line number, object)`` of a JSON-lines file, skipping blank lines.
+
+    A damaged line (a write torn by a crash or a full disk, stray bytes) is skipped with a
+    warning, so one bad line never costs the rest of a log.
+    """
+    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
+        found = _json_object(line) if line.strip() else None
+        if isinstance(found, str):
+            logger.warning("%s: line %d skipped: %s", path, number, found)
+        elif found is not None:
+            yield number, found

@@ -16,6 +16,7 @@ from {{ cookiecutter.package_name }}.data.schema import (
     ID_COLUMN,
 )
 from {{ cookiecutter.package_name }}.data.synthetic import generate
+from {{ cookiecutter.package_name }}.errors import DataError
 from {{ cookiecutter.package_name }}.monitoring.score_log import load_score_log
 from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
@@ -90,6 +91,23 @@ def test_monitor_drift_reads_rotated_score_logs(
     check = run_drift_check(settings, settings.data.raw_path, logs, tmp_path / "drift")
     assert check.summary["current"]["rows"] == 400
     assert check.drift_detected
+
+
+def test_damaged_score_log_lines_are_skipped_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    features = {column: EXAMPLE_CUSTOMER[column] for column in FEATURE_COLUMNS}
+    good = [{"model_version": "v1", "churn_probability": 0.5, **features}] * 3
+    lines = [json.dumps(record).encode() for record in good]
+    damaged = [b'{"gender": "Fem', b"\xff\xfe", b'["a list"]']  # torn, not UTF-8, not an object
+    log = tmp_path / "scores-1.jsonl"
+    log.write_bytes(b"\n".join([lines[0], damaged[0], lines[1], damaged[1], damaged[2], lines[2]]))
+    assert len(load_score_log(log)) == 3
+    for number, why in [(2, "not JSON"), (4, "not UTF-8 text"), (5, "not a JSON object")]:
+        assert f"line {number} skipped: {why}" in caplog.text
+    log.write_bytes(b"\n".join(damaged))
+    with pytest.raises(DataError, match="the score log holds no scored customer"):
+        load_score_log(log)
 
 
 def test_a_score_log_that_cannot_write_costs_one_warning_and_shows_in_ready_and_metrics(

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..data.schema import FEATURE_COLUMNS, ID_COLUMN
 from ..errors import DataError
+from ..files import json_lines
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -104,15 +105,9 @@ def _records(path: Path) -> list[dict[str, object]]:
     files = sorted(path.glob(LOG_GLOB)) if path.is_dir() else [path]
     if not files or not all(file.is_file() for file in files):
         raise DataError(f"no score log files ({LOG_GLOB}) in {path}")
-    records = []
-    for file in files:
-        for number, line in enumerate(file.read_text(encoding="utf-8").splitlines(), 1):
-            if not line.strip():
-                continue
-            try:
-                records.append(json.loads(line))
-            except json.JSONDecodeError:
-                raise DataError(f"{file}: line {number} is not JSON") from None
+    records = [record for file in files for _, record in json_lines(file)]
+    if not records:
+        raise DataError(f"{path}: the score log holds no scored customer")
     return records
 
 

@@ -26,7 +26,14 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModelError, OutputError
-from ..files import check_writable_dir, default_mode, fsync_dir, remove_stale, write_json
+from ..files import (
+    check_writable_dir,
+    default_mode,
+    fsync_dir,
+    json_lines,
+    remove_stale,
+    write_json,
+)
 from .metadata import VERSION_PATTERN
 
 logger = logging.getLogger(__name__)
@@ -118,35 +125,17 @@ def production_dir(models_dir: Path) -> Path:
     return version_dir(models_dir, version)
 
 
-def _history_event(line: bytes) -> dict[str, Any] | str:
-    """Return one history line's event, or why it is not one."""
-    try:
-        event = json.loads(line.decode("utf-8"))
-    except UnicodeDecodeError:
-        return "not UTF-8 text"
-    except json.JSONDecodeError:
-        return "not JSON (a torn write?)"
-    if not isinstance(event, dict):
-        return "not a JSON object"
-    if not isinstance(event.get("version"), str):
-        return "no version named"
-    return event
-
-
 def read_history(models_dir: Path) -> list[dict[str, Any]]:
     """Return the production changes, oldest first; a damaged line is skipped with a warning."""
     path = models_dir / HISTORY_FILE
     if not path.is_file():
         return []
     events = []
-    for number, line in enumerate(path.read_bytes().splitlines(), start=1):
-        if not line.strip():
-            continue
-        event = _history_event(line)
-        if isinstance(event, str):
-            logger.warning("%s: line %d skipped: %s", path, number, event)
-        else:
+    for number, event in json_lines(path):
+        if isinstance(event.get("version"), str):
             events.append(event)
+        else:
+            logger.warning("%s: line %d skipped: no version named", path, number)
     return events
 
 
