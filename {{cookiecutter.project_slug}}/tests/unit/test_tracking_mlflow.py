@@ -2,8 +2,12 @@ from pathlib import Path
 
 import mlflow
 import pytest
+from typer.testing import CliRunner
 
+from {{ cookiecutter.package_name }}.cli import app
 from {{ cookiecutter.package_name }}.config import Config
+from {{ cookiecutter.package_name }}.errors import ConfigError, OutputError
+from {{ cookiecutter.package_name }}.pipelines import tracking
 from {{ cookiecutter.package_name }}.pipelines.outcome import (
     Tracker,
     TrainingResult,
@@ -75,6 +79,46 @@ def test_each_version_is_registered_and_the_champion_alias_follows_production(
     tracker.promoted(result.metadata["model_version"])
     champion = client.get_model_version_by_alias(REGISTERED_MODEL, CHAMPION_ALIAS)
     assert champion.version == registered.version
+
+
+def test_a_store_mlflow_cannot_use_stops_the_command_before_any_work(
+    tracking_uri: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    Path("settings.yaml").write_text("{}\n")
+    monkeypatch.setenv("MLFLOW_TRACKING_URI", "nosuchscheme://tracking")
+    result = CliRunner().invoke(app, ["train", "--config", "settings.yaml"])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: MLflow cannot use the tracking store nosuchscheme://")
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not Path("models").exists()  # nothing trained, nothing published
+
+
+def test_a_deleted_experiment_is_named(tracking_uri: str) -> None:
+    mlflow.set_tracking_uri(tracking_uri)
+    mlflow.delete_experiment(mlflow.create_experiment(EXPERIMENT_NAME))
+    with pytest.raises(ConfigError, match=f"experiment '{EXPERIMENT_NAME}' is deleted"):
+        make_tracker()
+
+
+def test_a_failure_after_publishing_says_what_is_done(
+    trained: tuple[Config, TrainingResult], tracker: Tracker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config, result = trained
+    version = result.metadata["model_version"]
+
+    def refuse(*_: object) -> None:
+        raise RuntimeError("the store went away\nsecond line")
+
+    monkeypatch.setattr(f"{tracking.__name__}.log_training_run", refuse)
+    monkeypatch.setattr(f"{tracking.__name__}.set_champion", refuse)
+    with pytest.raises(OutputError) as logged:
+        tracker.log_training_run(config, result)
+    assert str(logged.value) == (
+        f"model {version} is published, but MLflow did not log its run "
+        "(RuntimeError: the store went away)"
+    )
+    with pytest.raises(OutputError, match=f"production is {version}, but MLflow's champion"):
+        tracker.promoted(version)
 
 
 def test_the_params_name_the_estimator_and_its_hyper_parameters() -> None:

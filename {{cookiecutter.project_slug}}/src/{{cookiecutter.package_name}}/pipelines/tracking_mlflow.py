@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..config import Config
+from ..errors import ChurnError, ConfigError, OutputError
 from .outcome import Tracker, TrainingResult
 
 if TYPE_CHECKING:
@@ -71,6 +72,11 @@ def _experiment_id(name: str, uri: str) -> str:
     import mlflow
 
     experiment = mlflow.get_experiment_by_name(name)
+    if experiment is not None and experiment.lifecycle_stage == "deleted":
+        raise ConfigError(
+            f"the MLflow experiment {name!r} is deleted: restore it, or name another one "
+            "with MLFLOW_EXPERIMENT_NAME"
+        )
     if experiment is not None:
         return str(experiment.experiment_id)
     return str(mlflow.create_experiment(name, artifact_location=artifact_location(uri)))
@@ -81,15 +87,49 @@ class MlflowTracker:
 
     Each version is registered in the Model Registry under the project's name, and the
     ``champion`` alias follows the production version (promote, rollback, first version).
+    MLflow is a store outside the project: any failure of it is one line that says what is
+    done already (``_failure``), never a traceback after a version was published.
     """
+
+    def __init__(self) -> None:
+        """Open the store and its experiment now, before the command does any work.
+
+        A store MLflow cannot use stops the command there, in one line (a server that does
+        not answer: after MLflow's own retries, ``MLFLOW_HTTP_REQUEST_MAX_RETRIES``).
+        """
+        import mlflow
+
+        uri = tracking_uri()
+        try:
+            mlflow.set_tracking_uri(uri)
+            _experiment_id(experiment_name(), uri)
+        except ChurnError:
+            raise
+        except Exception as exc:
+            raise ConfigError(
+                f"MLflow cannot use the tracking store {uri} ({_failure(exc)}); set "
+                f"MLFLOW_TRACKING_URI to one it can, or unset it for {DEFAULT_TRACKING_URI}"
+            ) from None
 
     def log_training_run(self, config: Config, result: TrainingResult) -> str | None:
         """Log one training run, register its version, and return the run id."""
-        return log_training_run(config, result)
+        try:
+            return log_training_run(config, result)
+        except Exception as exc:
+            version = result.metadata["model_version"]
+            raise OutputError(
+                f"model {version} is published, but MLflow did not log its run ({_failure(exc)})"
+            ) from None
 
     def promoted(self, version: str) -> None:
         """Move the registry's ``champion`` alias to ``version``."""
-        set_champion(version)
+        try:
+            set_champion(version)
+        except Exception as exc:
+            raise OutputError(
+                f"production is {version}, but MLflow's {CHAMPION_ALIAS} alias did not move "
+                f"({_failure(exc)})"
+            ) from None
 
     @contextmanager
     def tuning(self, study: str) -> Iterator[Callable[[TrialReport], None]]:
@@ -110,6 +150,12 @@ class MlflowTracker:
         with mlflow.start_run(experiment_id=experiment_id, run_name=f"tune {study}"):
             mlflow.set_tag(STUDY_TAG, study)
             yield log_trial
+
+
+def _failure(exc: Exception) -> str:
+    """Return an MLflow failure in one line: its type and its message's first line."""
+    lines = str(exc).strip().splitlines()
+    return f"{type(exc).__name__}: {lines[0][:300] if lines else ''}".rstrip(": ")
 
 
 def make_tracker() -> Tracker | None:
