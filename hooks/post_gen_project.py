@@ -408,8 +408,9 @@ def main() -> int:
         run_step("git initialisation", lambda: init_git(project, answers))
     if ready:
         run_step("environment creation", lambda: create_env(project, manager, lock_file))
-    if as_bool(answers.get("use_dvc")) and with_git:
-        # After the environment, so that a `dvc` installed into `.venv` can be used.
+    if as_bool(answers.get("use_dvc")):
+        # After the environment, so that a `dvc` installed into `.venv` can be used. Without
+        # git it only says how to run `git init` and `dvc init`, which `make repro` needs.
         run_step("DVC initialisation", lambda: init_dvc(project, answers))
     print(
         textwrap.dedent(

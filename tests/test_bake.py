@@ -110,3 +110,22 @@ def test_the_leftover_check_flags_jinja_and_spares_the_outputs_own_templating(
     hits = BakedProject(tmp_path, {}).leftover_jinja()
     assert [hit.split(":")[:2] for hit in hits[:4]] == [["bad.txt", str(n)] for n in range(1, 5)]
     assert hits[4:] == ["path: {{cookiecutter.x}}/empty.txt"]
+
+
+@pytest.mark.parametrize("use_dvc", [False, True], ids=["plain", "dvc"])
+def test_make_clean_keeps_the_raw_data_and_the_model_registry(fresh: Baker, use_dvc: bool) -> None:
+    """It removes caches, reports and the split, never the versions or their history."""
+    project = fresh(use_dvc=use_dvc)
+    kept = [
+        "data/raw/telco_churn.csv",
+        "models/production.json",
+        "models/history.jsonl",
+        "models/versions/v1/model.onnx",
+    ]
+    removed = ["reports/metrics.json", "reports/figures/roc_curve.png", "data/processed/test.csv"]
+    for name in kept + removed:
+        (project.path / name).parent.mkdir(parents=True, exist_ok=True)
+        (project.path / name).write_text("x", encoding="utf-8")
+    project.make("clean")
+    assert [name for name in kept if not (project.path / name).is_file()] == []
+    assert [name for name in removed if (project.path / name).exists()] == []

@@ -162,6 +162,19 @@ def test_hook_without_dvc_warns_and_keeps_the_project(
     assert sorted(path.name for path in tmp_path.iterdir()) == [".git"]
 
 
+def test_a_dvc_bake_without_git_says_how_to_set_both_up(
+    fresh: Baker, capfd: pytest.CaptureFixture[str]
+) -> None:
+    """`make repro` needs a DVC repository, which needs git: the hook names the commands."""
+    project = fresh(use_dvc=True, init_git=False)
+    err = capfd.readouterr().err
+    assert "WARNING: DVC initialisation did not complete (there is no git repository" in err
+    assert "    git init -b main\n" in err
+    assert "    dvc init\n" in err
+    assert not (project.path / ".git").exists()
+    assert project.has_file("dvc.yaml")
+
+
 # --- slow tier: real environments -------------------------------------------------------
 
 SLOW_COMBOS = [
