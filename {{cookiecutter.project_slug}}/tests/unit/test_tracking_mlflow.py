@@ -96,8 +96,10 @@ def test_a_store_mlflow_cannot_use_stops_the_command_before_any_work(
 def test_a_deleted_experiment_is_named(tracking_uri: str) -> None:
     mlflow.set_tracking_uri(tracking_uri)
     mlflow.delete_experiment(mlflow.create_experiment(EXPERIMENT_NAME))
+    tracker = make_tracker()
+    assert tracker is not None
     with pytest.raises(ConfigError, match=f"experiment '{EXPERIMENT_NAME}' is deleted"):
-        make_tracker()
+        tracker.open()
 
 
 def test_a_failure_after_publishing_says_what_is_done(

@@ -175,6 +175,8 @@ def promote(
     candidate = version or default_candidate(models_dir)
     if candidate == production_version(models_dir):
         raise ModelError(f"{candidate} is already the production version")
+    if tracker is not None:  # before the switch, so a broken store leaves production as it is
+        tracker.open()
     comparison = compare(config, candidate, data_path)
     if not (comparison.passed or force):
         return Promotion(comparison, None)

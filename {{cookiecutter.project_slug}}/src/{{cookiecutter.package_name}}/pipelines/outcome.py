@@ -28,6 +28,10 @@ class TrainingResult:
 class Tracker(Protocol):
     """An experiment tracker: the training, tuning and promotion flows get one, never import one."""
 
+    def open(self) -> None:
+        """Check that the tracker's store can be used; the flows call it before their work."""
+        ...  # pragma: no cover
+
     def log_training_run(self, config: Config, result: TrainingResult) -> str | None:
         """Record one training run and return the tracker's run id (None: nothing recorded)."""
         ...  # pragma: no cover

@@ -91,11 +91,13 @@ class MlflowTracker:
     done already (``_failure``), never a traceback after a version was published.
     """
 
-    def __init__(self) -> None:
-        """Open the store and its experiment now, before the command does any work.
+    def open(self) -> None:
+        """Open the store and its experiment, before the flow does any work.
 
         A store MLflow cannot use stops the command there, in one line (a server that does
         not answer: after MLflow's own retries, ``MLFLOW_HTTP_REQUEST_MAX_RETRIES``).
+        ``rollback`` does not call it: an incident's command imports no MLflow until the
+        pointer has moved.
         """
         import mlflow
 

@@ -92,6 +92,8 @@ def run_training(
     reports are copied to ``reports/`` (``metrics.json`` last).
     """
     path = data_path or config.data.raw_path
+    if tracker is not None:
+        tracker.open()
     on_step(f"Reading {path} and splitting a stratified hold-out set")
     hold_out = split_raw(config, path, write=False)
     return fit_and_save(config, hold_out, on_step, tracker=tracker, split_to_write=True)
@@ -104,6 +106,8 @@ def run_fit(
 
     The hold-out metrics go into the version's metadata only; ``evaluate`` writes reports.
     """
+    if tracker is not None:
+        tracker.open()
     on_step(f"Reading the split in {config.data.processed_dir}/")
     return fit_and_save(config, read_split(config), on_step, report=False, tracker=tracker)
 

@@ -74,6 +74,8 @@ def run_tuning(
     """
     out = config.tuning.params_file
     check_writable_dir(out.parent, "the folder of tuning.params_file")
+    if tracker is not None:
+        tracker.open()
     hold_out = split_raw(config, data_path or config.data.raw_path, write=False)
     folds = config.tuning.folds
     why = f" for {folds}-fold cross-validation (tuning.folds)"
