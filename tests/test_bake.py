@@ -114,15 +114,22 @@ def test_the_leftover_check_flags_jinja_and_spares_the_outputs_own_templating(
 
 @pytest.mark.parametrize("use_dvc", [False, True], ids=["plain", "dvc"])
 def test_make_clean_keeps_the_raw_data_and_the_model_registry(fresh: Baker, use_dvc: bool) -> None:
-    """It removes caches, reports and the split, never the versions or their history."""
+    """It removes caches, reports, the split and predictions, never models or the user's files."""
     project = fresh(use_dvc=use_dvc)
     kept = [
         "data/raw/telco_churn.csv",
+        "data/interim/fresh.csv",
         "models/production.json",
         "models/history.jsonl",
         "models/versions/v1/model.onnx",
     ]
-    removed = ["reports/metrics.json", "reports/figures/roc_curve.png", "data/processed/test.csv"]
+    removed = [
+        "reports/metrics.json",
+        "reports/figures/roc_curve.png",
+        "reports/drift/summary.json",
+        "data/processed/test.csv",
+        "data/processed/predictions.csv",
+    ]
     for name in kept + removed:
         (project.path / name).parent.mkdir(parents=True, exist_ok=True)
         (project.path / name).write_text("x", encoding="utf-8")

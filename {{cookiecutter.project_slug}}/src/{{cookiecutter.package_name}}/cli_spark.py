@@ -8,6 +8,7 @@ import typer
 
 from .cli_io import ConfigOption, console, fail, user_errors
 from .config import load_config
+from .registry.artifacts import version_folder
 
 
 def spark_score(
@@ -52,6 +53,7 @@ def spark_score(
         settings[key] = value
     with user_errors():
         models_dir = load_config(config).paths.models_dir
+        version_folder(models_dir)  # no model to score with: say so before Spark starts
     try:
         from pyspark.errors import PySparkException
 

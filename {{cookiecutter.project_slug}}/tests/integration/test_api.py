@@ -254,10 +254,14 @@ def test_metrics_count_requests_by_route_and_predictions_by_outcome(
         fresh.post("/predict/batch", json={"customers": [CUSTOMER, CUSTOMER]})
         fresh.post("/predict", json={})
         fresh.get("/no/such/path")
+        fresh.get("/openapi.json")
+        fresh.get("/docs/assets/swagger-ui.css")
         text = fresh.get("/metrics").text
     assert 'http_requests_total{method="POST",route="/predict",status="200"} 1.0' in text
     assert 'http_requests_total{method="POST",route="/predict",status="422"} 1.0' in text
     assert 'route="unmatched",status="404"' in text
+    assert 'http_requests_total{method="GET",route="/openapi.json",status="200"} 1.0' in text
+    assert 'http_requests_total{method="GET",route="/docs/assets",status="200"} 1.0' in text
     assert 'http_request_duration_seconds_bucket{le="0.5",method="POST",route="/predict"' in text
     churned = [line for line in text.splitlines() if line.startswith("churn_predictions_total")]
     assert sum(float(line.split()[-1]) for line in churned) == 3.0

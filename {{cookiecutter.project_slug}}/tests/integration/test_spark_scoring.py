@@ -15,6 +15,7 @@ from pyspark.sql import SparkSession
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
+from {{ cookiecutter.package_name }}.data import spark_io
 from {{ cookiecutter.package_name }}.data.spark_io import session
 from {{ cookiecutter.package_name }}.data.synthetic import generate
 from {{ cookiecutter.package_name }}.pipelines import batch_inference
@@ -205,6 +206,19 @@ def test_without_pyspark_spark_score_names_the_extra(monkeypatch: pytest.MonkeyP
     assert len(result.stderr.strip().splitlines()) == 1
 
 
+def test_without_a_trained_model_spark_does_not_start(
+    project: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (project / "configs" / "config.yaml").write_text("paths: {models_dir: no-models}\n")
+    monkeypatch.setattr(spark_io, "session", pytest.fail)  # Spark takes seconds to start
+
+    result = runner.invoke(app, ["spark-score", "--input", "x.csv", "--output", "scored"])
+
+    assert result.exit_code == 1
+    assert "no-models" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
 def test_a_bad_value_in_a_later_partition_is_named_with_it(
     spark: SparkSession, project: Path
 ) -> None:
@@ -220,6 +234,25 @@ def test_a_bad_value_in_a_later_partition_is_named_with_it(
     assert "'tenure'" in result.stderr
     assert len(result.stderr.strip().splitlines()) == 1
     assert sorted(path.name for path in project.iterdir()) == ["configs", "customers.csv"]
+
+
+@pytest.mark.parametrize(
+    ("name", "reader"),
+    [("customers.parquet", ()), ("customers.csv", ("--format", "xls"))],
+    ids=["csv-named-parquet", "unknown-format"],
+)
+def test_an_input_spark_cannot_read_is_one_line(
+    spark: SparkSession, project: Path, name: str, reader: tuple[str, ...]
+) -> None:
+    customers(50).to_csv(project / name, index=False)
+
+    result = runner.invoke(app, ["spark-score", "--input", name, "--output", "scored", *reader])
+
+    assert result.exit_code == 1
+    assert result.stderr.startswith(f"error: {name}: cannot read as ")
+    assert "--format" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert not (project / "scored").exists()
 
 
 def test_an_existing_output_is_kept_unless_overwrite(spark: SparkSession, project: Path) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -10,7 +11,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from urllib.parse import urlparse
 
-from pyspark.errors import AnalysisException
+from py4j.protocol import Py4JJavaError
+from pyspark.errors import AnalysisException, PySparkException
 from pyspark.sql import DataFrame, SparkSession
 from pyspark.sql import functions as sf
 
@@ -18,6 +20,8 @@ from ..errors import DataError, OutputError
 
 #: The ``--format`` that reads a table name (Hive, Unity Catalog, a temporary view).
 TABLE = "table"
+#: Spark's messages start with their error class, e.g. ``[PATH_NOT_FOUND] Path does not ...``.
+_ERROR_CLASS = re.compile(r"\[[A-Z][A-Z_.]*\] .*")
 
 
 def session(master: str | None = None, settings: Mapping[str, str] | None = None) -> SparkSession:
@@ -57,8 +61,12 @@ def read_text(spark: SparkSession, source: str, fmt: str) -> DataFrame:
             frame = spark.read.csv(where, header=True, escape='"', encoding="UTF-8")
         else:
             frame = spark.read.format(fmt).load(where)
-    except AnalysisException as exc:
-        raise DataError(f"{source}: cannot read as {fmt}: {str(exc).splitlines()[0]}") from None
+    except (PySparkException, Py4JJavaError) as exc:  # Py4J: a Java error PySpark has no type for
+        found = _ERROR_CLASS.search(str(exc))
+        reason = found[0] if found else (str(exc).splitlines() or [type(exc).__name__])[0]
+        raise DataError(
+            f"{source}: cannot read as {fmt} (--format names the reader): {reason[:300]}"
+        ) from None
     return frame.select(
         *(
             sf.coalesce(sf.col(f"`{name}`").cast("string"), sf.lit("")).alias(name)

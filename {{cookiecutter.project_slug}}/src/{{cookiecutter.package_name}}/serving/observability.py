@@ -20,6 +20,7 @@ from prometheus_client import (
 )
 from prometheus_client import multiprocess as prometheus_multiprocess
 from prometheus_client.exposition import generate_latest
+from starlette.routing import Match
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ..inference.predictor import Predictor
@@ -135,6 +136,25 @@ _SAFE_ID = re.compile(rb"[A-Za-z0-9._:\-]{1,128}")
 _KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
 
 
+def _route_label(scope: Scope, root_path: str) -> str:
+    """Return the path template of the route that answered: a bounded label, else "unmatched".
+
+    FastAPI names its own routes in ``scope["route"]``; the OpenAPI document and the docs'
+    assets are Starlette routes, found again by matching the request as it arrived.
+    """
+    route = scope.get("route")
+    if route is not None:
+        return str(route.path)
+    if "endpoint" in scope:
+        method, path = scope["method"], scope["path"]
+        asked = {"type": "http", "method": method, "path": path, "root_path": root_path}
+        for candidate in scope["app"].router.routes:
+            template = getattr(candidate, "path", None)
+            if template and candidate.matches(asked)[0] is Match.FULL:
+                return str(template)
+    return "unmatched"
+
+
 class ObservabilityMiddleware:
     """Give each HTTP request an id (X-Request-ID), count and time it, and log one JSON line."""
 
@@ -151,6 +171,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send)
             return
         start = time.perf_counter()
+        root_path = scope.get("root_path", "")
         given = dict(scope["headers"]).get(b"x-request-id", b"")
         request_id = given.decode() if _SAFE_ID.fullmatch(given) else secrets.token_hex(16)
         scope.setdefault("state", {})["request_id"] = request_id
@@ -168,7 +189,7 @@ class ObservabilityMiddleware:
             await self.app(scope, receive, send_with_id)
         finally:
             seconds = time.perf_counter() - start
-            route = getattr(scope.get("route"), "path", "unmatched")  # bounded label values
+            route = _route_label(scope, root_path)
             method = scope["method"] if scope["method"] in _KNOWN_METHODS else "OTHER"
             self.metrics.requests.labels(method, route, str(status)).inc()
             self.metrics.latency.labels(method, route, str(status)).observe(seconds)
