@@ -2,12 +2,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from {{ cookiecutter.package_name }}.data.load import parse_raw
 from {{ cookiecutter.package_name }}.monitoring.drift import (
     categorical_drift,
+    feature_drift,
     numeric_drift,
     prediction_drift,
     wasserstein_norm,
 )
+from {{ cookiecutter.package_name }}.monitoring.settings import DriftConfig
 
 
 def test_the_wasserstein_distance_is_in_reference_standard_deviations() -> None:
@@ -30,6 +33,17 @@ def test_a_shifted_numeric_column_drifts_and_blanks_are_ignored() -> None:
     assert found.drift
     assert found.score == pytest.approx(0.6, abs=0.1)
     assert found.current["mean"] == pytest.approx(56, abs=1)
+
+
+def test_a_numeric_column_blank_in_every_current_row_is_left_out(
+    raw_frame: pd.DataFrame, caplog: pytest.LogCaptureFixture
+) -> None:
+    reference = parse_raw(raw_frame, require_target=False)
+    new = raw_frame.assign(tenure="0", TotalCharges=" ")  # new customers only
+    found = feature_drift(reference, parse_raw(new, require_target=False), DriftConfig())
+    assert "TotalCharges" not in found
+    assert found["tenure"].drift
+    assert "TotalCharges is blank in every row" in caplog.text
 
 
 def test_categorical_drift_compares_level_shares_including_new_levels() -> None:

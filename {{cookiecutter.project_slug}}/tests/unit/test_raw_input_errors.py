@@ -1,5 +1,7 @@
 """Malformed raw files are refused in one line that names the problem; the file is kept."""
 
+import gzip
+import zipfile
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +73,51 @@ def test_a_row_with_too_many_fields_is_one_line(tmp_path: Path, raw_frame: pd.Da
     lines[3] += ",extra,extra"
     path.write_text("\n".join(lines) + "\n")
     refused(path, r"not a readable CSV file \(.*Expected 21 fields in line 4, saw 23\)$")
+
+
+def test_extra_fields_in_the_first_row_are_not_taken_for_an_index(
+    tmp_path: Path, raw_frame: pd.DataFrame
+) -> None:
+    path = csv_file(tmp_path, raw_frame.head(5))
+    lines = path.read_text().splitlines()
+    lines[1] += ",extra"
+    path.write_text("\n".join(lines) + "\n")
+    refused(path, r"raw\.csv: data row 1 has 22 fields; the header has 21$")
+
+
+def test_a_field_too_long_for_the_row_check_is_one_line(
+    tmp_path: Path, raw_frame: pd.DataFrame
+) -> None:
+    path = csv_file(tmp_path, raw_frame.head(5))
+    lines = path.read_text().splitlines()
+    lines[2] = '"' + "x" * 200_000 + '"'  # one field, blank last column: the rows are read again
+    path.write_text("\n".join(lines) + "\n")
+    refused(path, r"raw\.csv: not a readable CSV file \(field larger than")
+
+
+@pytest.mark.parametrize(
+    ("encoding", "kind"),
+    [("utf-16", "UTF-16 text"), ("gzip", "gzip-compressed"), ("zip", "a ZIP archive")],
+)
+def test_a_file_that_is_not_utf8_csv_is_named_for_what_it_is(
+    tmp_path: Path, raw_frame: pd.DataFrame, encoding: str, kind: str
+) -> None:
+    path = tmp_path / "raw.csv"
+    text = raw_frame.head(5).to_csv(index=False)
+    if encoding == "utf-16":
+        path.write_bytes(text.encode("utf-16"))  # with a byte-order mark, as Excel saves it
+    elif encoding == "gzip":
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        with zipfile.ZipFile(path, "w") as archive:
+            archive.writestr("raw.csv", text)
+    assert kind in refused(path, r"save it as a CSV file in UTF-8")
+
+
+def test_a_folder_is_not_called_missing(tmp_path: Path) -> None:
+    (tmp_path / "raw.csv").mkdir()
+    with pytest.raises(DataError, match=r"raw\.csv: a folder; give a CSV or Parquet file$"):
+        load_raw(tmp_path / "raw.csv")
 
 
 def test_a_row_with_too_few_fields_is_named_as_short(

@@ -47,16 +47,32 @@ def unreadable_csv(path: Path, exc: Exception) -> DataError:
     return DataError(f"{path}: not a readable CSV file ({' '.join(str(exc).split())})")
 
 
+#: The first bytes of files often sent for a CSV, and what each one is.
+_NOT_CSV = {
+    b"\xff\xfe": "UTF-16 text (Excel's 'Unicode Text')",
+    b"\xfe\xff": "UTF-16 text",
+    b"\x1f\x8b": "gzip-compressed",
+    b"PK\x03\x04": "a ZIP archive (an Excel workbook is one)",
+}
+
+
 def check_file(path: Path) -> None:
-    """Raise ``DataError`` unless ``path`` is an existing file."""
-    if not path.is_file():
+    """Raise ``DataError`` unless ``path`` is an existing regular file."""
+    if path.is_file():
+        return
+    if not path.exists():
         raise DataError(f"data file not found: {path}")
+    kind = "a folder" if path.is_dir() else "not a regular file (a pipe or a device)"
+    raise DataError(f"{path}: {kind}; give a CSV or Parquet file")
 
 
 def read_header(path: Path) -> list[str]:
     """Return the column names in a CSV's first line, reading at most ``HEADER_LIMIT`` bytes."""
     with path.open("rb") as handle:
         head = handle.read(HEADER_LIMIT + 1)
+    for magic, kind in _NOT_CSV.items():
+        if head.startswith(magic):
+            raise DataError(f"{path}: {kind}; save it as a CSV file in UTF-8 (CSV UTF-8)")
     line, newline, _ = head.partition(b"\n")
     if not newline and len(head) > HEADER_LIMIT:
         raise DataError(

@@ -44,22 +44,30 @@ def _check_csv(path: Path) -> None:
 
 
 def _check_row_lengths(path: Path, raw: pd.DataFrame) -> None:
-    """Raise ``DataError`` naming the first row with fewer fields than the header.
+    """Raise ``DataError`` naming the first row with fewer or more fields than the header.
 
-    The parser pads a short row with blanks; a valid file never has a blank last
+    The parser takes a first data row's extra fields as an index, and refuses them in a
+    later row. It pads a short row with blanks; a valid file never has a blank last
     column (``Churn`` or a number), so the file is read again only when one is blank.
     """
+    width = len(raw.columns)
+    if not isinstance(raw.index, pd.RangeIndex):
+        fields = raw.index.nlevels + width
+        raise DataError(f"{path}: data row 1 has {fields} fields; the header has {width}")
     if raw.empty or not (raw.iloc[:, -1] == "").any():
         return
-    width = len(raw.columns)
     with path.open(encoding=ENCODING, newline="") as handle:
         rows = (fields for fields in csv.reader(handle) if fields)  # blank lines are skipped
-        next(rows, None)
-        for number, fields in enumerate(rows, start=1):
-            if len(fields) < width:
-                raise DataError(
-                    f"{path}: data row {number} has {len(fields)} fields; the header has {width}"
-                )
+        try:
+            next(rows, None)
+            for number, fields in enumerate(rows, start=1):
+                if len(fields) < width:
+                    raise DataError(
+                        f"{path}: data row {number} has {len(fields)} fields; "
+                        f"the header has {width}"
+                    )
+        except csv.Error as exc:  # e.g. a field longer than the csv module's limit
+            raise unreadable_csv(path, exc) from None
 
 
 def read_raw(path: Path) -> pd.DataFrame:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -13,6 +14,7 @@ from scipy.stats import wasserstein_distance
 from ..data.schema import CATEGORICAL_FEATURES, NUMERIC_FEATURES
 from .settings import DriftConfig
 
+logger = logging.getLogger(__name__)
 Kind = Literal["numeric", "categorical", "prediction"]
 #: Distances used, named as Evidently names its drift methods.
 NUMERIC_METHOD = "wasserstein_distance_norm"
@@ -88,10 +90,17 @@ def categorical_drift(reference: pd.Series, current: pd.Series, threshold: float
 def feature_drift(
     reference: pd.DataFrame, current: pd.DataFrame, settings: DriftConfig
 ) -> dict[str, FeatureDrift]:
-    """Return the drift of every model feature, numeric and categorical, in schema order."""
+    """Return the drift of every model feature, numeric and categorical, in schema order.
+
+    A numeric column blank in every row of either set (TotalCharges of new customers only)
+    has no distribution to compare: it is left out, with a warning.
+    """
     found: dict[str, FeatureDrift] = {}
     for column in reference.columns:
         if column in NUMERIC_FEATURES:
+            if reference[column].isna().all() or current[column].isna().all():
+                logger.warning("%s is blank in every row of one set: not compared", column)
+                continue
             found[column] = numeric_drift(
                 reference[column], current[column], settings.numeric_threshold
             )
