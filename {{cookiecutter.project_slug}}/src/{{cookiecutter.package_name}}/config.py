@@ -87,7 +87,7 @@ class ModelConfig(_Section):
     """The estimator to train, its hyper-parameters and the decision threshold."""
 
     estimator: EstimatorName = "logistic_regression"
-    #: log1p on tenure, MonthlyCharges and TotalCharges before scaling.
+    #: log1p on every numeric column (tenure, the charges; 0/1 stays two values) before scaling.
     log_numbers: bool = True
     threshold: Probability = 0.5
     logistic_regression: LogisticRegressionConfig = LogisticRegressionConfig()

@@ -241,6 +241,29 @@ def test_a_damaged_history_line_is_skipped_with_a_warning(
     assert production_version(MODELS) == first
 
 
+def test_a_production_that_no_longer_loads_is_replaced_with_force_and_not_rolled_back_to(
+    project: Path, models_dir: Path
+) -> None:
+    """A damaged production (or one trained before a schema change) cannot be scored by the
+    gate: `promote --force` replaces it, and `rollback` refuses to return to it."""
+    shutil.copytree(models_dir, MODELS)
+    old = production_version(MODELS)
+    new = clone_version(MODELS, "20990101T000000Z-0000c0de").name
+    (MODELS / "versions" / str(old) / ONNX_FILE).write_bytes(b"not an ONNX graph")
+
+    refused = invoke("promote", new, code=1)
+    assert f"production {old} cannot be scored" in refused
+    assert "--force" in refused
+    assert production_version(MODELS) == old
+
+    invoke("promote", new, "--force", "--reason", "production is damaged")
+    assert production_version(MODELS) == new
+    assert read_history(MODELS)[-1]["event"] == "force"
+
+    assert f"cannot roll back to {old}" in invoke("rollback", code=1)
+    assert production_version(MODELS) == new
+
+
 def test_published_versions_are_never_overwritten(project: Path) -> None:
     invoke("train", "--data", "good.csv")
     assert len(versions()) == 1

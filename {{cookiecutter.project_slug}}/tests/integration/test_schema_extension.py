@@ -1,4 +1,5 @@
-"""A column added to the data schema alone reaches the API, its docs and the batch path."""
+"""Columns added to the data schema alone reach the API, its docs, the batch path and the
+synthetic data."""
 
 from __future__ import annotations
 
@@ -10,13 +11,22 @@ from pathlib import Path
 
 import {{ cookiecutter.package_name }}
 
-# In a copy of the package, one edit of data/schema.py: a new categorical column.
-NEW_COLUMN = '    "Region": ("North", "South"),\n'
+# In a copy of the package, one edit of data/schema.py: a categorical and a numeric column.
+EDITS = {  # after this line of the schema: these lines
+    "CATEGORICAL_LEVELS: Final[dict[str, tuple[str, ...]]] = {\n": (
+        '    "Region": ("North", "South"),\n'
+    ),
+    "NUMERIC_RANGES: Final[dict[str, tuple[float, float]]] = {\n": (
+        '    "DataUsageGB": (0.0, 500.0),\n'
+    ),
+    "RAW_COLUMNS: Final = (\n    ID_COLUMN,\n": '    "Region",\n    "DataUsageGB",\n',
+}
 CHECK = textwrap.dedent(
     """
     import pandas as pd
     from {{ cookiecutter.package_name }}.data.examples import EXAMPLE_CUSTOMER
     from {{ cookiecutter.package_name }}.data.load import parse_raw
+    from {{ cookiecutter.package_name }}.data.synthetic import generate
     from {{ cookiecutter.package_name }}.errors import DataError
     from {{ cookiecutter.package_name }}.features.build import build_preprocessor
     from {{ cookiecutter.package_name }}.serving.app import create_app
@@ -25,7 +35,9 @@ CHECK = textwrap.dedent(
     # The API and its docs: /openapi.json publishes the field with its levels.
     schema = create_app(parse_config({})).openapi()["components"]["schemas"]["Customer"]
     assert schema["properties"]["Region"]["enum"] == ["North", "South"], schema
-    assert "Region" in schema["required"]
+    usage = schema["properties"]["DataUsageGB"]
+    assert (usage["minimum"], usage["maximum"]) == (0.0, 500.0), usage
+    assert {"Region", "DataUsageGB"} <= set(schema["required"])
 
     # The batch path: a file without the column is refused naming it; with it, it parses.
     row = {**EXAMPLE_CUSTOMER, "TotalCharges": "29.85", "SeniorCitizen": "0", "tenure": "1",
@@ -36,12 +48,18 @@ CHECK = textwrap.dedent(
         assert "Region" in str(error), error
     else:
         raise AssertionError("a file without Region was accepted")
-    new = pd.DataFrame([{**row, "Region": "South"}]).astype(str)
-    assert parse_raw(new, require_target=False, source="new.csv")["Region"].tolist() == ["South"]
+    new = pd.DataFrame([{**row, "Region": "South", "DataUsageGB": "12.5"}]).astype(str)
+    parsed = parse_raw(new, require_target=False, source="new.csv")
+    assert parsed[["Region", "DataUsageGB"]].values.tolist() == [["South", 12.5]]
 
-    # Training: the feature pipeline one-hot encodes it.
-    categorical = build_preprocessor().transformers[1][2]
-    assert "Region" in list(categorical), categorical
+    # Synthetic data: `data generate` (and every test fixture) draws both from the schema.
+    synthetic = parse_raw(generate(200, seed=3), source="synthetic")
+    assert set(synthetic["Region"]) == {"North", "South"}
+    assert synthetic["DataUsageGB"].between(0.0, 500.0).all()
+
+    # Training: the feature pipeline scales one and one-hot encodes the other.
+    numeric, categorical = (list(part[2]) for part in build_preprocessor().transformers)
+    assert "DataUsageGB" in numeric and "Region" in categorical, (numeric, categorical)
     """
 )
 
@@ -52,12 +70,9 @@ def test_a_column_added_to_the_schema_reaches_the_api_and_the_batch_path(tmp_pat
     shutil.copytree(package, copy, ignore=shutil.ignore_patterns("__pycache__"))
     schema = copy / "data" / "schema.py"
     text = schema.read_text(encoding="utf-8")
-    anchor = "CATEGORICAL_LEVELS: Final[dict[str, tuple[str, ...]]] = {\n"
-    raw = '    "TotalCharges",\n    TARGET_COLUMN,\n'
-    assert anchor in text, "the schema's level table moved: update this test"
-    assert raw in text, "the schema's column list moved: update this test"
-    text = text.replace(anchor, anchor + NEW_COLUMN)
-    text = text.replace(raw, '    "TotalCharges",\n    "Region",\n    TARGET_COLUMN,\n')
+    for anchor, added in EDITS.items():
+        assert anchor in text, f"data/schema.py no longer has {anchor!r}: update this test"
+        text = text.replace(anchor, anchor + added)
     schema.write_text(text, encoding="utf-8")
     done = subprocess.run(
         [sys.executable, "-c", CHECK],

@@ -7,6 +7,7 @@ import yaml
 from typer.testing import CliRunner
 
 from {{ cookiecutter.package_name }}.cli import app
+from {{ cookiecutter.package_name }}.data.schema import RAW_COLUMNS
 
 from tests.conftest import FAST_EVALUATION
 
@@ -34,7 +35,7 @@ def test_the_stage_commands_run_the_training_flow_step_by_step(project: Path) ->
     invoke("data", "validate")
     validation = json.loads(Path("reports/validation.json").read_text())
     assert validation["rows"] == 400
-    assert validation["columns"] == 21
+    assert validation["columns"] == len(RAW_COLUMNS)
     assert 0 < validation["churn_rate"] < 1
 
     invoke("data", "split")

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 import skops.io
 
+from {{ cookiecutter.package_name }}.data.schema import FEATURE_COLUMNS
 from {{ cookiecutter.package_name }}.errors import ModelError
 from {{ cookiecutter.package_name }}.registry import artifacts
 from {{ cookiecutter.package_name }}.registry.artifacts import (
@@ -78,6 +79,15 @@ def test_the_fallback_refuses_a_type_off_the_trusted_list(
 ) -> None:
     monkeypatch.setattr(artifacts, "TRUSTED_TYPES", frozenset())
     with pytest.raises(ModelError, match="untrusted types"):
+        load_model(models_dir)
+
+
+def test_the_fallback_refuses_a_pipeline_fitted_on_other_columns(
+    models_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """As the ONNX path does: a version trained before data/schema.py changed."""
+    monkeypatch.setattr(artifacts, "FEATURE_COLUMNS", (*FEATURE_COLUMNS, "Region"))
+    with pytest.raises(ModelError, match=r"not the feature columns of data/schema\.py"):
         load_model(models_dir)
 
 

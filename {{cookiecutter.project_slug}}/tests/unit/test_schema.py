@@ -16,6 +16,14 @@ def test_every_feature_is_either_categorical_or_numeric() -> None:
     assert len(schema.FEATURE_COLUMNS) == 19
 
 
+def test_every_column_given_levels_or_a_range_is_a_raw_column() -> None:
+    """A column added to the level or range table but not to RAW_COLUMNS would be left out
+    of the model without a word: add it to RAW_COLUMNS (docs/architecture.md, Extending)."""
+    described = {*schema.CATEGORICAL_LEVELS, *schema.NUMERIC_RANGES, *schema.INTEGER_COLUMNS}
+    assert sorted(described - set(schema.RAW_COLUMNS)) == []
+    assert set(schema.BLANK_ALLOWED) <= set(schema.NUMERIC_RANGES)
+
+
 def test_service_columns_have_the_third_levels_of_the_raw_file() -> None:
     for column in schema.INTERNET_ADDONS:
         assert schema.CATEGORICAL_LEVELS[column] == ("No", "Yes", "No internet service")

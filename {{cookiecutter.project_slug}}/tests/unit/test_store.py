@@ -108,14 +108,18 @@ def test_the_pointer_switches_atomically_and_the_history_says_who_and_why(tmp_pa
 
 
 def test_rollback_walks_back_through_the_promotions(tmp_path: Path) -> None:
+    def rollback(reason: str | None = None) -> str:
+        target = store.rollback_target(tmp_path)
+        return str(store.set_production(tmp_path, target, "rollback", reason)["version"])
+
     published(tmp_path, "v1", "v2", "v3")
     store.set_production(tmp_path, "v1", "first")
     store.set_production(tmp_path, "v2", "promote")
     store.set_production(tmp_path, "v3", "promote")
-    assert store.rollback(tmp_path)["version"] == "v2"
-    assert store.rollback(tmp_path, "bad again")["version"] == "v1"
+    assert rollback() == "v2"
+    assert rollback("bad again") == "v1"
     with pytest.raises(ModelError, match="no earlier production version"):
-        store.rollback(tmp_path)
+        rollback()
     assert store.production_version(tmp_path) == "v1"
 
 

@@ -16,10 +16,12 @@ from ..files import atomic_path
 from .io import file_format
 from .schema import (
     CATEGORICAL_LEVELS,
+    INTEGER_COLUMNS,
     INTERNET_ADDONS,
     NO,
     NO_INTERNET,
     NO_PHONE,
+    NUMERIC_RANGES,
     RAW_COLUMNS,
     YES,
 )
@@ -208,7 +210,20 @@ def generate(rows: int = 7043, seed: int = 42, *, drift: bool = False) -> pd.Dat
             "Churn": np.where(churn, YES, NO),
         }
     )
+    for column in RAW_COLUMNS:  # a column added to data/schema.py: drawn from the schema
+        if column not in frame:
+            frame[column] = _from_schema(column, rng, n)
     return frame.loc[:, list(RAW_COLUMNS)].astype(object)
+
+
+def _from_schema(column: str, rng: np.random.Generator, n: int) -> list[str]:
+    """Return text values of a column this generator does not model: no churn signal."""
+    if column in CATEGORICAL_LEVELS:
+        return [str(level) for level in rng.choice(CATEGORICAL_LEVELS[column], size=n)]
+    low, high = NUMERIC_RANGES[column]
+    if column in INTEGER_COLUMNS:
+        return [str(value) for value in rng.integers(int(low), int(high), endpoint=True, size=n)]
+    return _money(rng.uniform(low, high, size=n))
 
 
 def write_synthetic(path: Path, rows: int = 7043, seed: int = 42, *, drift: bool = False) -> Path:

@@ -12,7 +12,7 @@ import numpy as np
 
 from ..data.schema import CATEGORICAL_FEATURES, FEATURE_COLUMNS
 from ..errors import ExplainError, ModelError
-from ..registry.artifacts import load_model, read_metadata, version_folder
+from ..registry.artifacts import NOT_THE_SCHEMA, load_model, read_metadata, version_folder
 from ..registry.manifest import verified_bytes
 from .explain import EXTRA, Explanation, LinearExplainer, TreeExplainer
 
@@ -210,9 +210,7 @@ def _load_session(directory: Path, name: str, manifest: dict[str, str], threads:
         ) from None
     inputs = tuple(node.name for node in session.get_inputs())
     if inputs != FEATURE_COLUMNS or OUTPUTS[0] not in {n.name for n in session.get_outputs()}:
-        raise ModelError(
-            f"{path}: its inputs are not the feature columns of data/schema.py; train again"
-        )
+        raise ModelError(f"{path}: {NOT_THE_SCHEMA}")
     return session
 
 

@@ -13,7 +13,7 @@ from ..registry.store import (
     list_versions,
     newest_version,
     production_version,
-    rollback,
+    rollback_target,
     set_production,
     version_dir,
 )
@@ -120,9 +120,9 @@ def default_candidate(models_dir: Path) -> str:
 
 
 def compare(
-    config: Config, candidate: str, data_path: Path | None = None, baseline: str | None = None
+    config: Config, candidate: str, data_path: Path | None, baseline: str | None
 ) -> Comparison:
-    """Score ``candidate`` and ``baseline`` (default: production) on the same labelled rows.
+    """Score ``candidate`` and ``baseline`` (None: the candidate alone) on the same rows.
 
     The rows are ``data_path``, else the candidate's hold-out set.
     """
@@ -134,7 +134,6 @@ def compare(
     models_dir, gate = config.paths.models_dir, config.promotion
     path = data_path or version_dir(models_dir, candidate) / HOLDOUT_FILE
     features, target = split_xy(load_labelled(path))
-    baseline = baseline or production_version(models_dir)
     scored = [score_version(models_dir, name, features) for name in (candidate, baseline) if name]
     gains = None
     if len(scored) == 2 and len(target) >= gate.min_rows:
@@ -167,24 +166,33 @@ def promote(
 ) -> Promotion:
     """Gate ``version`` (default: the newest) against production and switch if it passes.
 
-    ``force`` switches whatever the gate says and needs a ``reason``; both are recorded.
+    ``force`` switches whatever the gate says and needs a ``reason``; both are recorded. It
+    also replaces a production that no longer loads (damaged files, or trained before a
+    change of the data schema), which the gate cannot score.
     """
     models_dir = config.paths.models_dir
     if force and not (reason and reason.strip()):
         raise ModelError("--force needs --reason TEXT saying why the gate is overridden")
     candidate = version or default_candidate(models_dir)
-    if candidate == production_version(models_dir):
+    production = production_version(models_dir)
+    if candidate == production:
         raise ModelError(f"{candidate} is already the production version")
+    broken = load_problem(version_dir(models_dir, production)) if production else None
+    if broken and not force:
+        raise ModelError(
+            f"production {production} cannot be scored, so the gate cannot compare: {broken} "
+            f"(promote {candidate} --force --reason TEXT replaces it)"
+        )
     if tracker is not None:  # before the switch, so a broken store leaves production as it is
         tracker.open()
-    comparison = compare(config, candidate, data_path)
+    comparison = compare(config, candidate, data_path, None if broken else production)
     if not (comparison.passed or force):
         return Promotion(comparison, None)
     metric = config.promotion.metric
     record = set_production(
         models_dir,
         candidate,
-        "promote" if comparison.passed else "force",
+        "promote" if comparison.passed and not broken else "force",
         reason or comparison.verdict,
         metric=metric,
         candidate_value=comparison.candidate_metrics[metric],
@@ -198,8 +206,20 @@ def promote(
 
 
 def roll_back(config: Config, reason: str | None, tracker: Tracker | None = None) -> dict[str, Any]:
-    """Return production to the version before the current one; record who and why."""
-    record = rollback(config.paths.models_dir, reason)
+    """Return production to the version before the current one; record who and why.
+
+    A version that would not load (the check of ``serve``) is refused: rolling back to it
+    would take the service down.
+    """
+    models_dir = config.paths.models_dir
+    target = rollback_target(models_dir)
+    problem = load_problem(version_dir(models_dir, target))
+    if problem:
+        raise ModelError(
+            f"cannot roll back to {target}, which would not load: {problem} "
+            "(promote VERSION --force --reason TEXT switches to another)"
+        )
+    record = set_production(models_dir, target, "rollback", reason)
     if tracker is not None:
         tracker.promoted(str(record["version"]))
     return record

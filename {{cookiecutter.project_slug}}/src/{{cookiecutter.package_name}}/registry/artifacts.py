@@ -7,6 +7,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from ..data.schema import FEATURE_COLUMNS
 from ..errors import ModelError
 from ..files import atomic_path, write_json
 from .manifest import MANIFEST_FILE, read_manifest, verified_bytes, verify_all
@@ -26,6 +27,13 @@ TRUSTED_TYPES = frozenset(
         "sklearn.tree._tree.Tree",
         "sklearn.ensemble._hist_gradient_boosting.predictor.TreePredictor",
     }
+)
+
+
+#: Why a version trained before a change of ``data/schema.py``'s feature columns is refused.
+NOT_THE_SCHEMA = (
+    "its inputs are not the feature columns of data/schema.py (trained before the schema "
+    "changed?); train again, then promote the new version"
 )
 
 
@@ -124,4 +132,6 @@ def load_model(models_dir: Path) -> LoadedModel:
         raise ModelError(f"{path}: cannot load model ({type(exc).__name__}: {exc})") from None
     if not isinstance(pipeline, Pipeline):
         raise ModelError(f"{path}: expected a scikit-learn Pipeline, got {type(pipeline).__name__}")
+    if tuple(getattr(pipeline, "feature_names_in_", ())) != FEATURE_COLUMNS:
+        raise ModelError(f"{path}: {NOT_THE_SCHEMA}")
     return LoadedModel(pipeline=pipeline, metadata=metadata)

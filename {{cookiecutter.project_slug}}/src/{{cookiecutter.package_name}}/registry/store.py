@@ -183,8 +183,8 @@ def set_production(
     return record
 
 
-def rollback(models_dir: Path, reason: str | None = None) -> dict[str, Any]:
-    """Return production to the version before the current one; raise if there is none."""
+def rollback_target(models_dir: Path) -> str:
+    """Return the version a rollback returns to, production's predecessor; raise if none."""
     stack = production_stack(models_dir)
     current = production_version(models_dir)
     if stack and stack[-1] != current and current is not None:
@@ -193,7 +193,7 @@ def rollback(models_dir: Path, reason: str | None = None) -> dict[str, Any]:
         raise ModelError(f"no production model in {models_dir}/ to roll back; run train first")
     if len(stack) < 2:
         raise ModelError(f"no earlier production version to roll back to from {current}")
-    return set_production(models_dir, stack[-2], "rollback", reason)
+    return stack[-2]
 
 
 def prune(models_dir: Path, keep: int, *, dry_run: bool = False) -> list[str]:
