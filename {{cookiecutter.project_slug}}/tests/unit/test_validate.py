@@ -1,6 +1,8 @@
 import pandas as pd
+import pandera.pandas as pa
 import pytest
 
+from {{ cookiecutter.package_name }}.data import validate
 from {{ cookiecutter.package_name }}.data.load import parse_raw
 from {{ cookiecutter.package_name }}.errors import DataError
 
@@ -37,3 +39,14 @@ def test_an_empty_customer_id_is_rejected(raw_frame: pd.DataFrame) -> None:
     bad.loc[1, "customerID"] = ""
     with pytest.raises(DataError, match="column 'customerID'"):
         parse_raw(bad)
+
+
+def test_a_failed_check_of_the_whole_frame_is_one_line_naming_it(
+    raw_frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A check without a column (a column the schema expects is absent) says which."""
+    schema = validate.raw_schema(require_target=True)
+    expecting = schema.add_columns({"Region": pa.Column(str)})
+    monkeypatch.setattr(validate, "raw_schema", lambda require_target: expecting)
+    with pytest.raises(DataError, match=r"^data: failed column_in_dataframe: Region$"):
+        parse_raw(raw_frame)

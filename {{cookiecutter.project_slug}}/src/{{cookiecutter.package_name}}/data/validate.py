@@ -129,9 +129,10 @@ def validate_parsed(
         return raw_schema(require_target=require_target).validate(frame, lazy=True)
     except SchemaErrors as exc:
         cases = exc.failure_cases
+        if cases["column"].isna().all():  # a check of the whole frame, e.g. a missing column
+            first = cases.iloc[0]
+            raise DataError(f"{source}: failed {first['check']}: {first['failure_case']}") from None
         cases = cases[cases["column"].notna()]
-        if cases.empty:
-            raise DataError(f"{source}: {str(exc).splitlines()[0]}") from None
         column = str(cases["column"].iloc[0])
         rows = cases[cases["column"] == column]
         bad = pd.Series(rows["failure_case"].to_numpy(), index=rows["index"].to_numpy())
