@@ -53,7 +53,6 @@ def spark_score(
         settings[key] = value
     with user_errors():
         models_dir = load_config(config).paths.models_dir
-        version_folder(models_dir)  # no model to score with: say so before Spark starts
     try:
         from pyspark.errors import PySparkException
 
@@ -62,6 +61,8 @@ def spark_score(
         if (exc.name or "").split(".")[0] != "pyspark":
             raise
         raise fail("spark-score needs PySpark: install the project's `spark` extra") from None
+    with user_errors():
+        version_folder(models_dir)  # no model to score with: say so before Spark starts
 
     # Spark starts before pandera is imported: pandera, seeing PySpark, sets SPARK_LOCAL_IP
     # to 127.0.0.1, which a driver on a cluster must not bind to.
