@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 import shutil
@@ -306,7 +307,10 @@ def test_without_a_model_the_service_starts_and_answers_503(
         assert ready.status_code == 503
         assert "run train first" in ready.json()["reason"]
         assert empty.head("/ready").status_code == 503
-        assert empty.post("/predict", json=CUSTOMER).status_code == 503
+        refused = empty.post("/predict", json=CUSTOMER)
+        assert refused.status_code == 503
+        assert int(refused.headers["retry-after"]) >= 1
+        assert str(tmp_path) not in refused.text  # the reason, with its paths, is in /ready
         assert empty.get("/model").status_code == 503
 
 
@@ -344,6 +348,52 @@ def test_a_body_that_is_not_utf8_gets_a_client_error_and_no_traceback(
     assert 400 <= answer.status_code < 500
     assert answer.json()["detail"], "the answer says what was wrong"
     assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+async def _disconnect_mid_body(app: Any, path: str) -> list[dict[str, Any]]:
+    """Call the ASGI app as a server would for a client gone after part of its body."""
+    parts: list[dict[str, Any]] = [
+        {"type": "http.request", "body": b'{"customers": [', "more_body": True},
+        {"type": "http.disconnect"},
+    ]
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return parts.pop(0) if parts else {"type": "http.disconnect"}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    headers = [(b"content-type", b"application/json"), (b"content-length", b"1000")]
+    scope: dict[str, Any] = {"type": "http", "method": "POST", "path": path}
+    scope |= {"headers": headers, "query_string": b"", "http_version": "1.1", "scheme": "http"}
+    await app(scope, receive, send)
+    return sent
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_a_client_gone_mid_body_is_a_4xx_without_a_traceback(
+    client: TestClient, caplog: pytest.LogCaptureFixture, path: str
+) -> None:
+    with caplog.at_level(logging.INFO):
+        sent = asyncio.run(_disconnect_mid_body(client.app, path))
+    assert sent[0]["status"] == 400
+    assert not [record for record in caplog.records if record.levelno >= logging.ERROR]
+
+
+@pytest.mark.parametrize("path", ROUTES)
+def test_a_422_lists_the_first_errors_and_counts_the_rest(client: TestClient, path: str) -> None:
+    unknown = {f"field{i}": i for i in range(500)}
+    customer = json.dumps({**CUSTOMER, **unknown}).encode()
+    answer = client.post(
+        path, content=_as_body(path, customer), headers={"content-type": "application/json"}
+    )
+    assert answer.status_code == 422
+    errors = answer.json()["detail"]
+    assert len(errors) == 21
+    assert errors[0]["loc"][-1] == "field0"
+    more = {"loc": ["body"], "msg": "480 more errors not listed", "type": "too_many_errors"}
+    assert errors[-1] == more
 
 
 def test_the_docs_page_works_offline(client: TestClient) -> None:

@@ -2,6 +2,8 @@ import json
 import logging
 import logging.handlers
 import os
+import shutil
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +19,10 @@ from {{ cookiecutter.package_name }}.data.schema import (
 )
 from {{ cookiecutter.package_name }}.data.synthetic import generate
 from {{ cookiecutter.package_name }}.errors import DataError
-from {{ cookiecutter.package_name }}.monitoring.score_log import load_score_log
+from {{ cookiecutter.package_name }}.monitoring.score_log import (
+    ScoreLog,
+    load_score_log,
+)
 from {{ cookiecutter.package_name }}.pipelines.drift_check import run_drift_check
 from {{ cookiecutter.package_name }}.pipelines.training import TrainingResult
 
@@ -136,3 +141,37 @@ def test_a_score_log_that_cannot_write_costs_one_warning_and_shows_in_ready_and_
     assert [record.levelname for record in seen.buffer] == ["WARNING", "INFO"]  # not one a line
     assert recovered["score_log_failing"] is False
     assert len(log_lines(logs)) == 50
+
+
+def _score_log(folder: Path, counted: list[int]) -> ScoreLog:
+    return ScoreLog(folder, with_ids=False, max_bytes=0, backups=0, on_error=counted.append)
+
+
+def test_a_score_log_whose_folder_is_deleted_says_so_and_writes_again_once_it_is_back(
+    tmp_path: Path,
+) -> None:
+    logs, counted = tmp_path / "logs", list[int]()
+    log = _score_log(logs, counted)
+    three = [dict(EXAMPLE_CUSTOMER)] * 3
+    log.write(three, [0.5] * 3, "v1")
+    shutil.rmtree(logs)  # the open file is deleted with it: writing there would lose the lines
+    log.write(three, [0.5] * 3, "v1")
+    assert (counted, log.failing) == ([3], True)
+    logs.mkdir()
+    log.write(three, [0.5] * 3, "v1")
+    log.close()
+    assert (counted, log.failing) == ([3], False)
+    assert len(log_lines(logs)) == 3
+
+
+def test_each_write_counts_only_its_own_lost_lines(tmp_path: Path) -> None:
+    logs, counted = tmp_path / "logs", list[int]()
+    log = _score_log(logs, counted)
+    (logs / f"scores-{os.getpid()}.jsonl").mkdir()  # the file cannot be opened
+    batch = [dict(EXAMPLE_CUSTOMER)] * 200
+    writers = [threading.Thread(target=log.write, args=(batch, [0.5] * 200, "v")) for _ in range(8)]
+    for writer in writers:
+        writer.start()
+    for writer in writers:
+        writer.join()
+    assert counted == [200] * 8  # batches write from threads: each reports its own lines

@@ -94,3 +94,35 @@ def test_an_unreadable_pointer_is_reported_once_and_the_model_keeps_serving(
     point_to(tmp_path, "v1")
     service.reload()
     assert service.reload_error is None
+
+
+def test_with_no_model_a_refused_version_is_tried_again_until_it_loads(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    point_to(tmp_path, "v1")
+    broken = ModelError("v1: model.onnx does not match its checksum")
+    service = ModelService(tmp_path, loader_of(broken, broken, "v1"), lambda _: None)
+    service.reload(forced=True)
+    service.reload()  # the files are still broken: tried again, not logged again
+    assert (service.model, service.error) == (None, str(broken))
+    service.reload()  # mended, the pointer unchanged: it loads without a restart
+    assert service.model is not None
+    assert service.model.version == "v1"
+    assert service.error is None
+    assert len([r for r in caplog.records if r.levelname == "ERROR"]) == 1
+
+
+def test_moving_production_back_to_the_served_version_clears_the_refusal(
+    tmp_path: Path,
+) -> None:
+    point_to(tmp_path, "v1")
+    service = ModelService(tmp_path, loader_of("v1", ModelError("v2 is broken")), lambda _: None)
+    service.reload(forced=True)
+    point_to(tmp_path, "v2")
+    service.reload()
+    refused = service.reload_error
+    point_to(tmp_path, "v1")
+    service.reload()  # nothing to load: v1 serves
+    assert (refused, service.reload_error) == ("v2 refused (v2 is broken)", None)
+    assert service.model is not None
+    assert service.model.version == "v1"

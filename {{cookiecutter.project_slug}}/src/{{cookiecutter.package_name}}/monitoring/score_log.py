@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from logging.handlers import RotatingFileHandler
@@ -36,6 +37,18 @@ class _Handler(RotatingFileHandler):
         """Report a failed write to ``on_error`` (logging's documented hook for it)."""
         self.on_error()
 
+    def reopen_if_deleted(self) -> None:
+        """Close a file deleted under it (its folder removed, say): the next line reopens it.
+
+        Writing to the deleted file would succeed and lose every line without an error.
+        """
+        self.acquire()  # no line is written meanwhile
+        try:
+            if self.stream is not None and os.fstat(self.stream.fileno()).st_nlink == 0:
+                self.close()
+        finally:
+            self.release()
+
 
 class ScoreLog:
     """Append ``time, model_version, churn_probability`` and the features of each customer.
@@ -59,18 +72,21 @@ class ScoreLog:
         self.path = folder / FILE_PATTERN.format(pid=os.getpid())
         self.with_ids = with_ids
         self.failing = False
-        self._errors = 0
+        #: Each thread's count of failed lines: batches write from worker threads while
+        #: single scores write on the event loop, and each call reports only its own.
+        self._local = threading.local()
         self._count = on_error
         self.handler = _Handler(self.path, self._failed, maxBytes=max_bytes, backupCount=backups)
 
     def _failed(self) -> None:
-        self._errors += 1
+        self._local.errors += 1
 
     def write(
         self, records: Sequence[Mapping[str, Any]], probabilities: Sequence[float], version: str
     ) -> None:
         """Log scored customers (feature name -> value), one line each."""
-        self._errors = 0
+        self._local.errors = 0
+        self.handler.reopen_if_deleted()
         now = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())
         for record, probability in zip(records, probabilities, strict=True):
             line: dict[str, Any] = {
@@ -83,13 +99,14 @@ class ScoreLog:
             line.update({column: record[column] for column in FEATURE_COLUMNS})
             text = json.dumps(line, ensure_ascii=False)
             self.handler.handle(logging.makeLogRecord({"msg": text}))
-        if self._errors:
-            self._count(self._errors)
+        errors = self._local.errors
+        if errors:
+            self._count(errors)
             if not self.failing:
                 logger.warning("score log %s: cannot write, scores are not being logged", self.path)
         elif self.failing:
             logger.info("score log %s: writing again", self.path)
-        self.failing = bool(self._errors)
+        self.failing = bool(errors)
 
     def close(self) -> None:
         """Flush and close the current file."""

@@ -26,6 +26,8 @@ from .routes import batch_router, router
 
 logger = logging.getLogger(__name__)
 DOCS_ASSETS = "/docs/assets"
+#: The most errors a 422 lists.
+MAX_ERRORS = 20
 
 
 def _offline_docs(app: FastAPI) -> None:
@@ -45,9 +47,17 @@ def _offline_docs(app: FastAPI) -> None:
 
 
 async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
-    """Answer 422 naming each invalid field, without echoing input (NaN is not JSON)."""
+    """Answer 422 naming each invalid field, without echoing input (NaN is not JSON).
+
+    At most ``MAX_ERRORS`` are listed, then their count: a body of 300,000 unknown keys
+    would otherwise be answered with 30 MB.
+    """
     assert isinstance(exc, RequestValidationError)
-    errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in exc.errors()]
+    found = exc.errors()
+    errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in found[:MAX_ERRORS]]
+    if len(found) > MAX_ERRORS:
+        more = f"{len(found) - MAX_ERRORS} more errors not listed"
+        errors.append({"loc": ["body"], "msg": more, "type": "too_many_errors"})
     return JSONResponse({"detail": errors}, 422)
 
 
@@ -73,7 +83,9 @@ def create_app(config: Config | None = None, loader: Loader = load_predictor) ->
             backups=settings.score_log_backups,
             on_error=metrics.score_log_errors.inc,
         )
-    service = ModelService(config.paths.models_dir, loader, metrics.set_model)
+    service = ModelService(
+        config.paths.models_dir, loader, metrics.set_model, metrics.reload_failing.set
+    )
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

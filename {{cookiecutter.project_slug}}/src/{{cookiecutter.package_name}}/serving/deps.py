@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Annotated
 
@@ -12,6 +13,8 @@ from ..inference.predictor import Predictor
 from ..inference.service import ModelService
 from ..monitoring.score_log import ScoreLog
 from .observability import ServiceMetrics
+
+NO_MODEL = "no model loaded; GET /ready says why"
 
 
 @dataclass(frozen=True)
@@ -34,10 +37,15 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 
 async def get_model(state: StateDep) -> Predictor:
-    """Return the loaded model, or answer 503 with the reason when there is none."""
+    """Return the loaded model, or answer 503 when there is none.
+
+    The reason names server paths, so it goes to ``GET /ready`` and the log, not to every
+    client. ``Retry-After`` is the next check of the production pointer.
+    """
     model = state.service.model
     if model is None:
-        raise HTTPException(503, f"model not loaded: {state.service.error}")
+        retry = str(max(1, math.ceil(state.settings.reload_interval)))
+        raise HTTPException(503, NO_MODEL, headers={"Retry-After": retry})
     return model
 
 

@@ -81,6 +81,13 @@ class ServiceMetrics:
             registry=registry,
             multiprocess_mode="livemin",
         )
+        self.reload_failing = Gauge(
+            "churn_model_reload_failing",
+            "1 while this worker serves an older version than production names: it refused it "
+            "or cannot read the pointer (GET /ready says why).",
+            registry=registry,
+            multiprocess_mode="livemax",
+        )
         self.model_info = Gauge(
             "churn_model_info",
             "1, labelled with the loaded model's version.",

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Body, Depends, HTTPException, Query, Request, Res
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
+from starlette.requests import ClientDisconnect
 
 from ..data.schema import ID_COLUMN
 from ..errors import ExplainError
@@ -106,9 +107,12 @@ def batch_router(max_size: int) -> APIRouter:
             raise RequestValidationError([problem])
         try:
             return body.model_validate_json(await request.body())
+        except ClientDisconnect:  # FastAPI answers 400 too for a body that never arrives
+            raise HTTPException(400, "the client left before sending the whole body") from None
         except ValidationError as exc:
-            errors = [{**error, "loc": ("body", *error["loc"])} for error in exc.errors()]
-            raise RequestValidationError(errors) from None
+            errors = exc.errors(include_url=False, include_context=False, include_input=False)
+            located = [{**error, "loc": ("body", *error["loc"])} for error in errors]
+            raise RequestValidationError(located) from None
 
     @batch_routes.post(
         "/predict/batch",
