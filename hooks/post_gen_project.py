@@ -188,6 +188,16 @@ def remove_unselected(project: Path, answers: Mapping[str, Any]) -> None:
         prune_empty_parents(project, path)
 
 
+def note_kept(project: Path, answers: Mapping[str, Any]) -> None:
+    """On a bake over an existing project, say which unselected paths were left in place."""
+    kept = [path for path in paths_to_remove(answers) if (project / path).exists()]
+    if kept:
+        print(
+            "NOTE: baked over an existing project, so nothing was deleted; these belong to "
+            f"options not chosen, delete them if you no longer need them: {', '.join(kept)}"
+        )
+
+
 def prune_empty_parents(project: Path, path: Path) -> None:
     """Remove the folders above `path` that are left empty, stopping at the project."""
     for parent in path.parents:
@@ -389,8 +399,13 @@ def main() -> int:
     except ValueError as error:
         warn("reading the answers", str(error), [])
         return 0
+    # cookiecutter --overwrite-if-exists over a project: its files are the user's to keep.
+    rebake = (project / ANSWERS_FILE).exists() or (project / ".git").exists()
     run_step("saving the answers", lambda: write_answers(project, answers))
-    run_step("removing unselected files", lambda: remove_unselected(project, answers))
+    if rebake:
+        note_kept(project, answers)
+    else:
+        run_step("removing unselected files", lambda: remove_unselected(project, answers))
     run_step("moving the selected variants", lambda: move_selected(project, answers))
     if in_cruft_render(project, answers):
         return 0  # a scratch render: no repository, no environment, no message
@@ -404,7 +419,9 @@ def main() -> int:
             "locking the dependencies", lambda: lock_dependencies(project, lock_file, with_git)
         )
         ready = locked is True
-    if with_git:
+    if with_git and rebake and (project / ".git").exists():
+        print("NOTE: the project has a git repository already: nothing was committed.")
+    elif with_git:
         run_step("git initialisation", lambda: init_git(project, answers))
     if ready:
         run_step("environment creation", lambda: create_env(project, manager, lock_file))

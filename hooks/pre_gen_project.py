@@ -7,7 +7,9 @@ import keyword
 import re
 import shlex
 import sys
+import unicodedata
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 # Jinja only inside this string: the hook stays valid Python and importable by tests.
@@ -26,40 +28,54 @@ EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 # these names would shadow the real library inside the project.
 SHADOWED_IMPORTS = frozenset(
     {
+        "build",
         "click",
         "cookiecutter",
         "dvc",
         "fastapi",
+        "google",
         "granian",
         "httpx",
         "httpx2",
         "hypothesis",
         "jinja2",
         "joblib",
+        "jsonschema",
         "matplotlib",
         "mlflow",
+        "mypy",
         "numpy",
         "onnx",
         "onnxruntime",
+        "optuna",
         "pandas",
         "pandera",
         "pip",
+        "prometheus_client",
         "py4j",
+        "pyarrow",
         "pydantic",
         "pydantic_settings",
         "pyspark",
         "pytest",
+        "pythonjsonlogger",
         "rich",
+        "schemathesis",
         "scipy",
         "seaborn",
         "setuptools",
+        "shap",
         "skl2onnx",
         "sklearn",
+        "skops",
+        "sqlalchemy",
         "src",
         "starlette",
+        "swagger_ui_bundle",
         "test",
         "tests",
         "typer",
+        "typing_extensions",
         "uvicorn",
         "xdist",
         "yaml",
@@ -69,19 +85,29 @@ SHADOWED_IMPORTS = frozenset(
 # Longer names push `from <package>.x import y` lines past the generated 100-column limit,
 # and the generated code must pass `ruff format --check` whatever the name.
 MAX_PACKAGE_LENGTH = 50
+# The slug names the Kubernetes namespace, labels and the `<slug>-nightly` CronJob, whose
+# name Kubernetes limits to 52 characters; it also keeps generated lines under 100 columns.
+MAX_SLUG_LENGTH = 44
 FALLBACK_SLUG = "customer-churn"
 FALLBACK_PACKAGE = "churn_model"
 
 
+def ascii_lower(text: str) -> str:
+    """Return `text` in lowercase ASCII, accents dropped from their letters (é -> e)."""
+    return unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+
+
 def suggest_slug(slug: str) -> str:
-    """Return a valid slug close to `slug`: kebab-case, starting with a letter."""
-    words = re.sub(r"[^a-z0-9]+", "-", slug.lower()).lstrip("-0123456789").strip("-")
+    """Return a valid slug close to `slug`: kebab-case, starting with a letter, short."""
+    words = re.sub(r"[^a-z0-9]+", "-", ascii_lower(slug)).lstrip("-0123456789").strip("-")
+    if len(words) > MAX_SLUG_LENGTH:
+        words = words[: MAX_SLUG_LENGTH + 1].rsplit("-", 1)[0][:MAX_SLUG_LENGTH].strip("-")
     return words if SLUG_RE.match(words) else FALLBACK_SLUG
 
 
 def suggest_package(name: str) -> str:
     """Return a valid package name close to `name`: a free lowercase identifier."""
-    words = re.sub(r"[^a-z0-9]+", "_", name.lower()).lstrip("_0123456789").strip("_")
+    words = re.sub(r"[^a-z0-9]+", "_", ascii_lower(name)).lstrip("_0123456789").strip("_")
     words = words[: MAX_PACKAGE_LENGTH - len("_model")] or FALLBACK_PACKAGE
     if keyword.iskeyword(words) or words in sys.stdlib_module_names | SHADOWED_IMPORTS:
         words += "_model"
@@ -105,6 +131,8 @@ def check_package_name(name: str) -> str | None:
         rule = f"is {len(name)} characters long; the limit is {MAX_PACKAGE_LENGTH}"
     elif keyword.iskeyword(name):
         rule = "is a Python keyword"
+    elif not name.strip("_") or (name.startswith("__") and name.endswith("__")):
+        rule = "is a name Python reserves (underscores alone, or __dunder__)"
     elif name in sys.stdlib_module_names:
         rule = "is a standard-library module and would shadow it"
     elif name in SHADOWED_IMPORTS:
@@ -116,6 +144,11 @@ def check_package_name(name: str) -> str | None:
 
 def check_project_slug(slug: str) -> str | None:
     """Return why `slug` cannot be the directory/distribution name, or None."""
+    if SLUG_RE.match(slug) and len(slug) > MAX_SLUG_LENGTH:
+        return (
+            f"project_slug {slug!r} is {len(slug)} characters long; the limit is "
+            f"{MAX_SLUG_LENGTH} (Kubernetes names); try {suggest_slug(slug)!r}"
+        )
     if SLUG_RE.match(slug):
         return None
     return (
@@ -131,12 +164,35 @@ def check_author_email(email: str) -> str | None:
     return f"author_email {email!r} must be an email address; try {suggest_email(email)!r}"
 
 
+def suggest_text(text: str) -> str:
+    """Return `text` on one line: each run of control characters becomes one space."""
+    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip() or "Customer Churn Prediction"
+
+
+def check_text(name: str, required: bool = False) -> Callable[[str], str | None]:
+    """Return the check of a free-text answer written into files: one line (not empty)."""
+
+    def check(text: str) -> str | None:
+        if not text.strip():
+            rule = "is empty" if required else None
+        elif re.search(r"[\x00-\x1f\x7f]", text):
+            rule = "holds a line break or a control character"
+        else:
+            rule = None
+        return None if rule is None else f"{name} {text!r} {rule}; try {suggest_text(text)!r}"
+
+    return check
+
+
 # The free-text answers a rule applies to, with the fix each refusal suggests; every choice
 # is checked against its offered values (the fix: the first, cookiecutter.json's default).
 CHECKS: tuple[tuple[str, Callable[[str], str | None], Callable[[str], str]], ...] = (
+    ("project_name", check_text("project_name", required=True), suggest_text),
     ("project_slug", check_project_slug, suggest_slug),
     ("package_name", check_package_name, suggest_package),
+    ("author_name", check_text("author_name"), suggest_text),
     ("author_email", check_author_email, suggest_email),
+    ("description", check_text("description"), suggest_text),
 )
 
 
@@ -184,6 +240,8 @@ def fixed_answers(answers: Mapping[str, Any], options: Mapping[str, Any]) -> dic
 def rerun_command(answers: Mapping[str, Any], options: Mapping[str, Any]) -> str:
     """Return the `cookiecutter` command line that bakes again with every answer, fixed."""
     words = ["cookiecutter", str(answers.get("_template", ".")), "--no-input"]
+    if answers.get("_overwrite"):
+        words.append("--overwrite-if-exists")
     if answers.get("_checkout"):
         words += ["--checkout", str(answers["_checkout"])]
     if answers.get("_output_dir"):
@@ -202,9 +260,23 @@ def format_refusal(errors: list[str], command: str | None = None) -> str:
     return "\n".join(lines)
 
 
+def declared_options(repo_dir: object) -> dict[str, Any]:
+    """Return cookiecutter.json's options from the template folder ({} if unreadable)."""
+    try:
+        options = json.loads((Path(str(repo_dir)) / "cookiecutter.json").read_text("utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return options if isinstance(options, dict) else {}
+
+
 def main() -> int:
     """Validate the rendered answers; report every refusal and return 1 if any."""
     answers, options = json.loads(CONTEXT_JSON), json.loads(OPTIONS_JSON)
+    if not offered_choices(options):  # a replay gives each choice as the answer alone
+        options = declared_options(answers.get("_repo_dir"))
+    # The pre-gen hook runs in the project folder before any file is written: anything in
+    # it was there before, so a rerun needs --overwrite-if-exists too.
+    answers["_overwrite"] = any(Path.cwd().iterdir())
     errors = validate(answers, options)
     if errors:
         print(format_refusal(errors, rerun_command(answers, options)), file=sys.stderr)

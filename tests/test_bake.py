@@ -27,7 +27,7 @@ VARIANTS = [
     ),
     pytest.param({"package_name": "acme_churn"}, id="package-differs-from-slug"),
     pytest.param(
-        {"project_slug": "churn-" + "x" * 44, "package_name": "c" * 50}, id="longest-package-name"
+        {"project_slug": "churn-" + "x" * 38, "package_name": "c" * 50}, id="longest-package-name"
     ),
 ]
 

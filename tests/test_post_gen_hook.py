@@ -8,8 +8,16 @@ import tempfile
 from pathlib import Path
 
 import pytest
+from cookiecutter.main import cookiecutter
 
-from bakery import BakedProject, Baker, PathBaker, default_answers, load_hook
+from bakery import (
+    TEMPLATE_ROOT,
+    BakedProject,
+    Baker,
+    PathBaker,
+    default_answers,
+    load_hook,
+)
 
 post_gen = load_hook("post_gen_project")
 
@@ -219,3 +227,29 @@ def test_it_recognises_cruft_scratch_renders_only(tmp_path: Path) -> None:
     created = tmp_path / "out" / "churn"  # `cruft create` where the user asked
     created.mkdir(parents=True)
     assert post_gen.in_cruft_render(created, cruft) is False
+
+
+def test_a_bake_over_an_existing_project_deletes_and_commits_nothing(
+    tmp_path: Path, isolated_git: Path
+) -> None:
+    """cookiecutter -f over a project: the user's files stay and no commit is made for them."""
+    result = cookiecutter(
+        str(TEMPLATE_ROOT),
+        no_input=True,
+        output_dir=str(tmp_path),
+        extra_context={"create_env": False, "init_git": True},
+    )
+    project = Path(result)
+    (project / "infra" / "k8s" / "mine.yaml").write_text("kind: Mine\n", encoding="utf-8")
+    (project / ".env.local").write_text("secret=1\n", encoding="utf-8")
+    commits = post_gen._git(project, "rev-list", "--count", "HEAD").stdout
+    cookiecutter(
+        str(TEMPLATE_ROOT),
+        no_input=True,
+        output_dir=str(tmp_path),
+        overwrite_if_exists=True,
+        extra_context={"create_env": False, "init_git": True, "use_kubernetes": False},
+    )
+    assert (project / "infra" / "k8s" / "mine.yaml").is_file()
+    assert post_gen._git(project, "rev-list", "--count", "HEAD").stdout == commits
+    assert "?? .env.local" in post_gen._git(project, "status", "--porcelain").stdout

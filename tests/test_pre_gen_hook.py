@@ -40,6 +40,15 @@ REFUSED: dict[str, tuple[dict[str, Any], str]] = {
     "digit-first-package": ({"package_name": "1churn"}, "package_name"),
     "uppercase-package": ({"package_name": "Churn"}, "package_name"),
     "too-long-package": ({"package_name": "c" * 51}, "package_name"),
+    "dunder-package": ({"package_name": "__main__"}, "package_name"),
+    "skops-package": ({"package_name": "skops"}, "package_name"),
+    "underscore-package": ({"package_name": "_"}, "package_name"),
+    "too-long-slug": (
+        {"project_slug": "a-very-long-customer-churn-prediction-project-x"},
+        "project_slug",
+    ),
+    "newline-in-name": ({"project_name": "Churn\nall: ; @echo PWNED"}, "project_name"),
+    "newline-in-description": ({"description": "one\ntwo"}, "description"),
     "slug-with-spaces": ({"project_slug": "customer churn"}, "project_slug"),
     "slug-uppercase": ({"project_slug": "Customer-Churn"}, "project_slug"),
     "slug-double-dash": ({"project_slug": "customer--churn"}, "project_slug"),
@@ -152,6 +161,14 @@ def test_every_dependency_named_in_the_contract_is_refused() -> None:
         "cookiecutter",
         "setuptools",
         "pip",
+        "skops",
+        "optuna",
+        "pyarrow",
+        "shap",
+        "prometheus_client",
+        "jsonschema",
+        "schemathesis",
+        "swagger_ui_bundle",
         "tests",
         "test",
         "src",
@@ -290,3 +307,32 @@ def test_the_printed_command_pasted_back_bakes(
     assert answers["package_name"] == "pandas_model"
     assert answers["author_email"] == "you@example.com"
     assert answers["description"] == description
+
+
+def test_fixes_keep_the_letters_of_accented_answers() -> None:
+    """An accented slug is refused with the letters kept, as slugify would keep them."""
+    assert pre_gen.suggest_slug("ÉtudeChurn") == "etudechurn"
+    assert pre_gen.suggest_package("Étude-Churn") == "etude_churn"
+
+
+def test_replayed_choices_are_checked_against_the_template_s_own_options(tmp_path: Path) -> None:
+    """A replay gives `_cookiecutter` each choice as a string: the hook reads cookiecutter.json."""
+    answers = _valid_answers(python_version="3.10", _repo_dir=str(TEMPLATE_ROOT))
+    replayed = {name: answers[name] for name in answers if name in OPTIONS}  # no lists left
+    assert pre_gen.offered_choices(replayed) == {}
+    options = pre_gen.declared_options(answers["_repo_dir"])
+    assert [error.split()[0] for error in pre_gen.validate(answers, options)] == ["python_version"]
+    assert pre_gen.declared_options(tmp_path) == {}
+
+
+def test_the_printed_command_keeps_overwrite_for_an_existing_folder() -> None:
+    """Refused over an existing project (-f), the command line must say -f again to bake."""
+    answers = _valid_answers(package_name="class", _template="gh:org/repo", _overwrite=True)
+    words = shlex.split(pre_gen.rerun_command(answers, OPTIONS))
+    assert words[:4] == ["cookiecutter", "gh:org/repo", "--no-input", "--overwrite-if-exists"]
+
+
+def test_an_empty_project_name_is_refused_with_a_name_to_use() -> None:
+    """cookiecutter would bake a project titled "" (a README heading `# `)."""
+    (error,) = _validate(_valid_answers(project_name="  ", project_slug="churn"))
+    assert error == "project_name '  ' is empty; try 'Customer Churn Prediction'"
