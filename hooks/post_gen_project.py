@@ -276,9 +276,10 @@ def init_dvc(project: Path, answers: Mapping[str, Any]) -> bool:
     cd = f"cd {shlex.quote(str(project))}"
     commit = ['git add -A && git commit -m "Initialise DVC"']
     if not (project / ".git").is_dir():
+        why = "git init did not run" if as_bool(answers.get("init_git")) else "init_git is false"
         warn(
             "DVC initialisation",
-            "there is no git repository (init_git is false)",
+            f"there is no git repository ({why})",
             [cd, "git init -b main", "dvc init", *commit],
         )
         return False

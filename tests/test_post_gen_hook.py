@@ -253,3 +253,14 @@ def test_a_bake_over_an_existing_project_deletes_and_commits_nothing(
     assert (project / "infra" / "k8s" / "mine.yaml").is_file()
     assert post_gen._git(project, "rev-list", "--count", "HEAD").stdout == commits
     assert "?? .env.local" in post_gen._git(project, "status", "--porcelain").stdout
+
+
+@pytest.mark.parametrize(
+    ("init_git", "why"), [(True, "git init did not run"), (False, "init_git is false")]
+)
+def test_dvc_without_a_repository_says_why(
+    project: Path, capsys: pytest.CaptureFixture[str], init_git: bool, why: str
+) -> None:
+    """The warning names the real reason: git init asked for but not run, or not asked for."""
+    assert post_gen.init_dvc(project, {"init_git": init_git}) is False
+    assert f"there is no git repository ({why})" in capsys.readouterr().err
