@@ -73,7 +73,7 @@ OPTION_PATHS: tuple[OwnedPaths, ...] = (
     ),
     ("use_kubernetes", as_bool, ("infra/k8s", "docs/kubernetes.md")),
     ("dependency_manager", is_choice("poetry"), ("poetry.toml",)),
-    ("use_dvc", as_bool, ("dvc.yaml", ".dvcignore", "docs/dvc.md")),
+    ("use_dvc", as_bool, ("dvc.yaml", ".dvcignore", "docs/dvc.md", "configs/tuned.yaml")),
     (
         "experiment_tracking",
         is_choice("mlflow"),

@@ -74,7 +74,8 @@ def test_each_combination_moves_its_variants_into_place(
     assert project.has_file("{__config_file}")
     if answers["use_dvc"]:
         assert set(DVC_ONLY) <= files
-        assert not any(path.startswith("configs/") for path in files)
+        # params.yaml holds the settings; configs/ keeps only the tuned file dvc.yaml lists
+        assert {path for path in files if path.startswith("configs/")} == {"configs/tuned.yaml"}
     else:
         assert not set(DVC_ONLY) & files
     mlflow = answers["experiment_tracking"] == "mlflow"

@@ -147,7 +147,10 @@ def list_versions(config: ConfigOption = None) -> None:
             "`promote VERSION` names one"
         )
     if production not in listed:
-        raise fail(f"production names {production}, which is not in {models_dir}/versions/")
+        raise fail(
+            f"production names {production}, which is not in {models_dir}/versions/ (a clone: "
+            "fetch it, e.g. `dvc pull`; or `promote VERSION --force --reason ...` one you have)"
+        )
     if "problem" in listed[production]:
         raise fail(f"the production version {production} cannot be loaded (see above)")
 
@@ -171,7 +174,7 @@ def show(
         if not problems and (problem := load_problem(folder)):
             problems.append(problem)
         card = (folder / MODEL_CARD_FILE).read_text(encoding="utf-8")
-    console.print(Markdown(card))
+    console.print(Markdown(card), soft_wrap=False)  # wrapped, not cut at the width
     if problems:
         raise fail(f"{folder.name} cannot be loaded: {'; '.join(problems)}")
     console.print(f"{folder}: every file matches manifest.json and the model loads")
@@ -214,7 +217,8 @@ def prune(
     verb = "would remove" if dry_run else "removed"
     for name in removed:
         console.print(f"{verb} {name}", highlight=False)
-    console.print(f"{len(removed)} version(s) {verb} from {models_dir}/", highlight=False)
+    done = "would be removed" if dry_run else "removed"
+    console.print(f"{len(removed)} version(s) {done} from {models_dir}/", highlight=False)
 
 
 @models_app.command("compare")

@@ -94,6 +94,7 @@ def test_versions_promotion_gate_and_rollback(project: Path) -> None:
     shown = invoke("models", "show", noisy)
     assert "Model card" in shown
     assert "every file matches manifest.json" in shown
+    assert "one-hot encoding of the schema's levels" in " ".join(shown.split())  # wrapped, not cut
 
     assert noisy in invoke("rollback", "--reason", "third misbehaves")
     assert production_version(MODELS) == noisy
@@ -304,7 +305,7 @@ def test_prune_keeps_the_newest_production_and_the_rollback_target(project: Path
     for name in later:
         clone_version(MODELS, name)
     set_production(MODELS, later[1], "promote")  # production; rollback would restore `first`
-    assert "2 version(s) would remove" in invoke("models", "prune", "--keep", "1", "--dry-run")
+    assert "2 version(s) would be removed" in invoke("models", "prune", "--keep", "1", "--dry-run")
     assert len(versions()) == 5
     pruned = invoke("models", "prune", "--keep", "1")
     assert f"removed {later[0]}\nremoved {later[2]}\n" in pruned

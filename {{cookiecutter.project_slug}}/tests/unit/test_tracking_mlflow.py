@@ -123,10 +123,13 @@ def test_a_failure_after_publishing_says_what_is_done(
         tracker.promoted(version)
 
 
-def test_the_params_name_the_estimator_and_its_hyper_parameters() -> None:
-    params = run_params(Config())
+def test_the_params_name_the_estimator_its_hyper_parameters_and_the_threshold_used() -> None:
+    metadata = {"params_source": "settings", "threshold": 0.14, "threshold_source": "campaign"}
+    params = run_params(Config(), metadata)
     assert params["estimator"] == "logistic_regression"
     assert params["model.logistic_regression.max_iter"] == 1000
+    assert (params["threshold"], params["threshold_source"]) == (0.14, "campaign")
+    assert params["campaign.contact_cost"] == Config().campaign.contact_cost
 
 
 def test_each_trial_of_a_tune_run_is_a_nested_run_with_its_params_and_score(

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from ..config import Config
 from ..errors import ChurnError, ConfigError, OutputError
@@ -47,16 +47,24 @@ def experiment_name() -> str:
     return os.environ.get("MLFLOW_EXPERIMENT_NAME") or EXPERIMENT_NAME
 
 
-def run_params(config: Config) -> dict[str, ParamValue]:
-    """Return the estimator, its hyper-parameters, the split and the seed as flat params."""
+def run_params(config: Config, metadata: Mapping[str, Any]) -> dict[str, ParamValue]:
+    """Return a run's settings as flat params, with the threshold the version scores with.
+
+    That threshold is the campaign's or ``model.threshold``: ``threshold_source`` says which.
+    """
     params: dict[str, ParamValue] = {
         "estimator": config.model.estimator,
-        "threshold": config.model.threshold,
+        "params_source": metadata["params_source"],
+        "threshold": metadata["threshold"],
+        "threshold_source": metadata["threshold_source"],
+        "model.log_numbers": config.model.log_numbers,
         "split.test_size": config.split.test_size,
         "seed": config.seed,
     }
     for name, value in config.model.estimator_params().items():
         params[f"model.{config.model.estimator}.{name}"] = value
+    for name, value in config.campaign.model_dump().items():
+        params[f"campaign.{name}"] = value
     return params
 
 
@@ -217,7 +225,7 @@ def log_training_run(config: Config, result: TrainingResult) -> str | None:
     metadata = result.metadata
     version = str(metadata["model_version"])
     with mlflow.start_run(experiment_id=experiment_id, run_name=version) as run:
-        mlflow.log_params(run_params(config))
+        mlflow.log_params(run_params(config, metadata))
         metrics = result.evaluation.metrics
         mlflow.log_metrics({name: float(value) for name, value in metrics.items()})
         mlflow.set_tags({MODEL_VERSION_TAG: version, "data_sha256": metadata["data"]["sha256"]})

@@ -22,7 +22,7 @@ from .preparation import HoldOut, split_raw
 HEADER = """\
 # Written by `tune`: the best hyper-parameters found on the training split.
 # `train` lays them over the settings file (CHURN_* variables still override them).
-# Delete this file to train with the settings file's values again.
+# To train with the settings file's values again, replace what follows with `model: {}`.
 """
 
 

@@ -61,7 +61,8 @@ def version_dir(models_dir: Path, version: str) -> Path:
         raise ModelError(f"{version!r} is not a model version name")
     path = versions_dir(models_dir) / version
     if not path.is_dir():
-        known = ", ".join(list_versions(models_dir)[-5:]) or "none; run train first"
+        versions = list_versions(models_dir)
+        known = f"the newest: {', '.join(versions[-5:])}" if versions else "none; run train first"
         raise ModelError(f"no model version {version} in {versions_dir(models_dir)}/ ({known})")
     return path
 
