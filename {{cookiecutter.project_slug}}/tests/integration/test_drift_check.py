@@ -82,13 +82,13 @@ def test_without_a_model_the_features_are_still_checked(
     assert "run train first" in check.summary["prediction"]["skipped"]
 
 
-def test_an_output_folder_that_is_a_file_is_refused_before_any_work(
+def test_an_output_folder_that_is_a_file_is_refused_before_any_comparison(
     tmp_path: Path, config: Config, samples: dict[str, Path]
 ) -> None:
     taken = tmp_path / "taken"
     taken.write_text("mine")
     with pytest.raises(OutputError, match=f"the drift report folder {taken} is a file"):
-        run_drift_check(config, samples["reference"], tmp_path / "absent.csv", taken)
+        run_drift_check(config, samples["reference"], samples["fresh"], taken)
     assert taken.read_text() == "mine"
 
 
@@ -100,7 +100,8 @@ def test_a_small_sample_is_refused(
         small, index=False
     )
     with pytest.raises(DataError, match=r"50 rows is too few.*min_rows is 200"):
-        run_drift_check(config, samples["reference"], small, tmp_path)
+        run_drift_check(config, samples["reference"], small, tmp_path / "drift")
+    assert not (tmp_path / "drift").exists()  # a refused input leaves no empty folder
 
 
 @pytest.mark.usefixtures("without_plots")

@@ -2,6 +2,9 @@
 
 import ast
 import graphlib
+import os
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -130,3 +133,13 @@ def test_the_check_finds_an_upward_import_wherever_it_is(tmp_path: Path, body: s
     (package / "pipelines" / "flow.py").write_text("from ..data.parse import x\n")
     (package / "data" / "parse.py").write_text(body)
     assert "demo.data.parse -> demo.pipelines.flow" in upward_imports(package)
+
+
+def test_importing_the_package_keeps_onnx_runtime_from_writing_under_home(
+    tmp_path: Path,
+) -> None:
+    """ONNX Runtime 1.32 writes a device id under ~/.cache unless opted out: the package is."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ORT_")}
+    script = "import {{ cookiecutter.package_name }}, onnxruntime"
+    subprocess.run([sys.executable, "-c", script], env={**env, "HOME": str(tmp_path)}, check=True)
+    assert [path for path in tmp_path.rglob("*") if path.is_file()] == []

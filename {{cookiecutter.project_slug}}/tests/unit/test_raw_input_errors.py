@@ -97,7 +97,12 @@ def test_a_field_too_long_for_the_row_check_is_one_line(
 
 @pytest.mark.parametrize(
     ("encoding", "kind"),
-    [("utf-16", "UTF-16 text"), ("gzip", "gzip-compressed"), ("zip", "a ZIP archive")],
+    [
+        ("utf-16", "UTF-16 text"),
+        ("gzip", "gzip-compressed"),
+        ("zip", "a ZIP archive"),
+        ("mac", "a carriage return alone"),  # Excel for Mac's "CSV (Macintosh)"
+    ],
 )
 def test_a_file_that_is_not_utf8_csv_is_named_for_what_it_is(
     tmp_path: Path, raw_frame: pd.DataFrame, encoding: str, kind: str
@@ -108,6 +113,8 @@ def test_a_file_that_is_not_utf8_csv_is_named_for_what_it_is(
         path.write_bytes(text.encode("utf-16"))  # with a byte-order mark, as Excel saves it
     elif encoding == "gzip":
         path.write_bytes(gzip.compress(text.encode()))
+    elif encoding == "mac":
+        path.write_bytes(text.replace("\n", "\r").encode())
     else:
         with zipfile.ZipFile(path, "w") as archive:
             archive.writestr("raw.csv", text)

@@ -74,6 +74,11 @@ def read_header(path: Path) -> list[str]:
         if head.startswith(magic):
             raise DataError(f"{path}: {kind}; save it as a CSV file in UTF-8 (CSV UTF-8)")
     line, newline, _ = head.partition(b"\n")
+    if b"\r" in line.rstrip(b"\r"):
+        raise DataError(
+            f"{path}: its lines end in a carriage return alone (an old Mac CSV); "
+            "save it as a CSV file in UTF-8 (CSV UTF-8)"
+        )
     if not newline and len(head) > HEADER_LIMIT:
         raise DataError(
             f"{path}: no line break in the first {HEADER_LIMIT:,} bytes; "

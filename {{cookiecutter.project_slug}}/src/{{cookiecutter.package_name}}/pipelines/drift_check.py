@@ -66,14 +66,14 @@ def run_drift_check(
 
     The data set drifted when at least ``drift_share`` of the features drifted, or the
     predictions did. ``summary.json`` and ``report.html`` are written to ``out_dir``
-    (default: ``monitoring.drift.out_dir``), checked writable first; the input files are
-    only read.
+    (default: ``monitoring.drift.out_dir``), checked writable once the inputs are accepted
+    (a refused input leaves no folder behind); the input files are only read.
     """
     config = settings.monitoring.drift
     out_dir = out_dir or config.out_dir
-    check_writable_dir(out_dir, "the drift report folder")  # before any work
     reference = _load(reference_path, "reference", config.min_rows)
     current = _load(current_path, "current", config.min_rows)
+    check_writable_dir(out_dir, "the drift report folder")  # once the inputs are accepted
     features = feature_drift(
         reference.loc[:, list(FEATURE_COLUMNS)], current.loc[:, list(FEATURE_COLUMNS)], config
     )

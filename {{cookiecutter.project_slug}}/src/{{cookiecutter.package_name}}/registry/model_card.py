@@ -54,7 +54,7 @@ def render_model_card(metadata: dict[str, Any]) -> str:
         for name, help_text in _METRIC_HELP.items()
         if name in metrics
     )
-    params = "\n".join(f"- `{key}`: `{value!r}`" for key, value in metadata["params"].items())
+    params = "\n".join(f"  - `{key}`: `{value!r}`" for key, value in metadata["params"].items())
     versions = ", ".join(
         f"{name} {version}" for name, version in metadata["library_versions"].items()
     )
