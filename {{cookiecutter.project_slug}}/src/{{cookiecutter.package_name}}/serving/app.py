@@ -26,7 +26,7 @@ from .routes import batch_router, router
 
 logger = logging.getLogger(__name__)
 DOCS_ASSETS = "/docs/assets"
-#: The most errors a 422 lists.
+#: The most errors a 422 lists, then how many more (300,000 unknown keys: not 30 MB).
 MAX_ERRORS = 20
 
 
@@ -47,11 +47,7 @@ def _offline_docs(app: FastAPI) -> None:
 
 
 async def _invalid_request(_: Request, exc: Exception) -> JSONResponse:
-    """Answer 422 naming each invalid field, without echoing input (NaN is not JSON).
-
-    At most ``MAX_ERRORS`` are listed, then their count: a body of 300,000 unknown keys
-    would otherwise be answered with 30 MB.
-    """
+    """Answer 422 naming the first ``MAX_ERRORS`` invalid fields (no input: NaN is not JSON)."""
     assert isinstance(exc, RequestValidationError)
     found = exc.errors()
     errors = [{"loc": e["loc"], "msg": e["msg"], "type": e["type"]} for e in found[:MAX_ERRORS]]
@@ -83,9 +79,7 @@ def create_app(config: Config | None = None, loader: Loader = load_predictor) ->
             backups=settings.score_log_backups,
             on_error=metrics.score_log_errors.inc,
         )
-    service = ModelService(
-        config.paths.models_dir, loader, metrics.set_model, metrics.reload_failing.set
-    )
+    service = ModelService(config.paths.models_dir, loader, metrics.set_model, metrics.refusing.set)
 
     @contextlib.asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:

@@ -14,8 +14,6 @@ from ..inference.service import ModelService
 from ..monitoring.score_log import ScoreLog
 from .observability import ServiceMetrics
 
-NO_MODEL = "no model loaded; GET /ready says why"
-
 
 @dataclass(frozen=True)
 class AppState:
@@ -37,15 +35,11 @@ StateDep = Annotated[AppState, Depends(get_state)]
 
 
 async def get_model(state: StateDep) -> Predictor:
-    """Return the loaded model, or answer 503 when there is none.
-
-    The reason names server paths, so it goes to ``GET /ready`` and the log, not to every
-    client. ``Retry-After`` is the next check of the production pointer.
-    """
+    """Return the loaded model, else 503: why is in ``GET /ready`` (it names server paths)."""
     model = state.service.model
     if model is None:
-        retry = str(max(1, math.ceil(state.settings.reload_interval)))
-        raise HTTPException(503, NO_MODEL, headers={"Retry-After": retry})
+        retry = {"Retry-After": str(math.ceil(state.settings.reload_interval) or 1)}  # next check
+        raise HTTPException(503, "no model loaded; GET /ready says why", headers=retry)
     return model
 
 

@@ -29,7 +29,6 @@ from ..logs import PACKAGE
 #: Set to an empty, writable folder before the workers start to share their metrics.
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 
-
 #: Latency buckets in seconds, from a single-row answer to a slow large batch.
 BUCKETS = (0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0)
 #: The loaded model's own figures, exported while it serves: name -> (metadata path, help).
@@ -81,10 +80,9 @@ class ServiceMetrics:
             registry=registry,
             multiprocess_mode="livemin",
         )
-        self.reload_failing = Gauge(
+        self.refusing = Gauge(
             "churn_model_reload_failing",
-            "1 while this worker serves an older version than production names: it refused it "
-            "or cannot read the pointer (GET /ready says why).",
+            "1 while this worker refuses production or cannot read it (GET /ready says why).",
             registry=registry,
             multiprocess_mode="livemax",
         )
@@ -153,8 +151,7 @@ def _route_label(scope: Scope, root_path: str) -> str:
     if route is not None:
         return str(route.path)
     if "endpoint" in scope:
-        method, path = scope["method"], scope["path"]
-        asked = {"type": "http", "method": method, "path": path, "root_path": root_path}
+        asked = {**scope, "root_path": root_path}  # the root path the request arrived with
         for candidate in scope["app"].router.routes:
             template = getattr(candidate, "path", None)
             if template and candidate.matches(asked)[0] is Match.FULL:
