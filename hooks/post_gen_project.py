@@ -420,7 +420,7 @@ def main() -> int:
             "locking the dependencies", lambda: lock_dependencies(project, lock_file, with_git)
         )
         ready = locked is True
-    if with_git and rebake and (project / ".git").exists():
+    if with_git and (project / ".git").exists():  # only a re-bake has one at this point
         print("NOTE: the project has a git repository already: nothing was committed.")
     elif with_git:
         run_step("git initialisation", lambda: init_git(project, answers))

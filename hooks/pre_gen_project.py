@@ -23,6 +23,7 @@ OPTIONS_JSON = r"""{{ _cookiecutter | default({}) | tojson }}"""
 PACKAGE_RE = re.compile(r"^[a-z_][a-z0-9_]*$")
 SLUG_RE = re.compile(r"^[a-z][a-z0-9]*(-[a-z0-9]+)*$")
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+CONTROL_RE = re.compile(r"[\x00-\x1f\x7f]+")  # line breaks and other control characters
 
 # Import names the generated project (or its tooling) imports: a package with one of
 # these names would shadow the real library inside the project.
@@ -144,13 +145,13 @@ def check_package_name(name: str) -> str | None:
 
 def check_project_slug(slug: str) -> str | None:
     """Return why `slug` cannot be the directory/distribution name, or None."""
-    if SLUG_RE.match(slug) and len(slug) > MAX_SLUG_LENGTH:
+    if SLUG_RE.match(slug):
+        if len(slug) <= MAX_SLUG_LENGTH:
+            return None
         return (
             f"project_slug {slug!r} is {len(slug)} characters long; the limit is "
             f"{MAX_SLUG_LENGTH} (Kubernetes names); try {suggest_slug(slug)!r}"
         )
-    if SLUG_RE.match(slug):
-        return None
     return (
         f"project_slug {slug!r} must start with a letter and be kebab-case (lowercase "
         f"letters and digits joined by single dashes); try {suggest_slug(slug)!r}"
@@ -166,7 +167,7 @@ def check_author_email(email: str) -> str | None:
 
 def suggest_text(text: str) -> str:
     """Return `text` on one line: each run of control characters becomes one space."""
-    return re.sub(r"[\x00-\x1f\x7f]+", " ", text).strip() or "Customer Churn Prediction"
+    return CONTROL_RE.sub(" ", text).strip() or "Customer Churn Prediction"
 
 
 def check_text(name: str, required: bool = False) -> Callable[[str], str | None]:
@@ -175,7 +176,7 @@ def check_text(name: str, required: bool = False) -> Callable[[str], str | None]
     def check(text: str) -> str | None:
         if not text.strip():
             rule = "is empty" if required else None
-        elif re.search(r"[\x00-\x1f\x7f]", text):
+        elif CONTROL_RE.search(text):
             rule = "holds a line break or a control character"
         else:
             rule = None
